@@ -1,0 +1,80 @@
+"""Registering someone: deadline, seat and uniqueness decided in one transaction."""
+
+import enum
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from . import clock, seats
+from .models import CONFIRMED, IN_PERSON, WAITING, Registration, db
+
+FIELDS = (
+    "first_name", "last_name", "email", "organisation", "structure_type",
+    "job_title", "mode", "accessibility_needs", "submission_id",
+)  # fmt: skip
+
+
+class Result(enum.Enum):
+    CREATED = "created"
+    RESUBMITTED = "resubmitted"  # the same form sent twice: show the first outcome
+    DUPLICATE = "duplicate"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: Result
+    registration: Registration | None = None
+
+
+def register(data: dict) -> Outcome:
+    """Store a registration, or say why not; nothing is half-stored."""
+    values = {k: data.get(k) for k in FIELDS}
+    values["submission_id"] = values["submission_id"] or None
+    values["accessibility_needs"] = values["accessibility_needs"] or ""
+    wants_seat = values["mode"] == IN_PERSON
+    unsafe = current_app.config.get("SEAT_RULE") == "unsafe-count"
+    seat_free_by_count = seats.unsafe_precount() if unsafe and wants_seat else None
+    seats.begin_write()
+    try:
+        # The deadline is checked inside the write transaction that would store the row.
+        if not clock.registration_open():
+            db.session.rollback()
+            return Outcome(Result.CLOSED)
+        status = CONFIRMED
+        if wants_seat and unsafe:
+            if seat_free_by_count:
+                seats.force_take()
+            else:
+                status = WAITING
+        elif wants_seat and not seats.take():
+            status = WAITING
+        registration = Registration(**values, status=status)
+        db.session.add(registration)
+        db.session.flush()
+        for hook in current_app.extensions.get("jnt_on_register", ()):
+            hook(registration)
+        db.session.commit()
+        return Outcome(Result.CREATED, registration)
+    except IntegrityError:
+        # Unique e-mail or submission id: the seat taken above is rolled back with it.
+        db.session.rollback()
+        if values["submission_id"]:
+            first = db.session.scalar(select(Registration).filter_by(submission_id=values["submission_id"]))
+            if first is not None:
+                return Outcome(Result.RESUBMITTED, first)
+        return Outcome(Result.DUPLICATE)
+
+
+def waiting_position(registration: Registration) -> int:
+    """1-based place on the in-person waiting list."""
+    ahead = db.session.scalar(
+        select(db.func.count()).where(
+            Registration.mode == IN_PERSON,
+            Registration.status == WAITING,
+            Registration.id < registration.id,
+        )
+    )
+    return ahead + 1

@@ -1,0 +1,16 @@
+"""The site's clock: the real time, or the preview instant (JNT_PREVIEW_NOW)."""
+
+import datetime as dt
+
+from flask import current_app
+
+
+def now() -> dt.datetime:
+    """The current instant in UTC, as the site should see it."""
+    preview = current_app.config.get("PREVIEW_NOW")
+    return preview if preview else dt.datetime.now(dt.UTC)
+
+
+def registration_open() -> bool:
+    """Whether registrations are still accepted (strictly before the deadline)."""
+    return now() < current_app.config["RSVP_DEADLINE"]

@@ -1,0 +1,247 @@
+"""The event's content: loads and validates the content file into plain dataclasses."""
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_FILE = Path(__file__).parent / "content" / "jnt-2023.toml"
+
+
+class ContentError(ValueError):
+    """The content file is missing a field or has one of the wrong shape."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of text, bold or not (the announcement's **…**)."""
+
+    text: str
+    strong: bool
+
+
+@dataclass(frozen=True)
+class Organiser:
+    acronym: str
+    article: str
+    name: str
+    url: str
+
+    @property
+    def the(self) -> str:
+        """The acronym with its article: « la DINUM », « l’ANCT »."""
+        return f"{self.article}{self.acronym}"
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    role: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: dt.datetime
+    end: dt.datetime
+    title: str
+    kind: str
+    questions: str
+    note: str
+    speakers: tuple[Speaker, ...]
+
+
+@dataclass(frozen=True)
+class Product:
+    name: str
+    runner: Organiser
+    url: str
+
+
+@dataclass(frozen=True)
+class Stand:
+    organiser: Organiser
+    products: tuple[Product, ...]
+
+
+@dataclass(frozen=True)
+class Venue:
+    name: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    remote: str
+
+    @property
+    def address(self) -> str:
+        """One-line postal address."""
+        return f"{self.street}, {self.postal_code} {self.city}"
+
+
+@dataclass(frozen=True)
+class Event:
+    title: str
+    category: str
+    edition: str
+    announced_at: dt.datetime
+    start: dt.datetime
+    end: dt.datetime
+    tz: ZoneInfo
+    chapeau: str
+    description: str
+    admission: str
+    attendance: tuple[Segment, ...]
+    seats: str
+    audience: str
+    intro: tuple[tuple[Segment, ...], ...]
+    venue: Venue
+    organisers: tuple[Organiser, ...]
+    programme: tuple[Slot, ...]
+    forum_intro: str
+    forum_others: str
+    stands: tuple[Stand, ...]
+
+
+class _Reader:
+    """Typed access to a TOML table that names the faulty field in its errors."""
+
+    def __init__(self, data: dict, path: str):
+        self.data, self.path = data, path
+
+    def _get(self, key: str, kind: type, default=None):
+        where = f"{self.path}.{key}" if self.path else key
+        if key not in self.data:
+            if default is not None:
+                return default
+            raise ContentError(f"champ manquant : {where}")
+        value = self.data[key]
+        if not isinstance(value, kind) or (kind is str and not value.strip()):
+            raise ContentError(f"champ invalide : {where} (attendu : {kind.__name__} non vide)")
+        return value
+
+    def text(self, key: str, default: str | None = None) -> str:
+        return self._get(key, str, default)
+
+    def instant(self, key: str) -> dt.datetime:
+        value = self._get(key, dt.datetime)
+        if value.tzinfo is None:
+            raise ContentError(f"champ invalide : {self.path}.{key} (fuseau horaire manquant)")
+        return value
+
+    def table(self, key: str) -> "_Reader":
+        return _Reader(self._get(key, dict), f"{self.path}.{key}".strip("."))
+
+    def tables(self, key: str, default: list | None = None) -> list["_Reader"]:
+        items = self._get(key, list, default)
+        if not items and default is None:
+            raise ContentError(f"champ invalide : {self.path}.{key} (liste vide)")
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise ContentError(f"champ invalide : {self.path}.{key}[{i}]")
+        return [_Reader(item, f"{self.path}.{key}[{i}]".strip(".")) for i, item in enumerate(items)]
+
+    def texts(self, key: str) -> list[str]:
+        items = self._get(key, list)
+        if not items or not all(isinstance(i, str) and i.strip() for i in items):
+            raise ContentError(f"champ invalide : {self.path}.{key} (liste de textes)")
+        return items
+
+
+def segments(text: str) -> tuple[Segment, ...]:
+    """Split a text on **…** markers into plain and bold runs."""
+    parts = re.split(r"\*\*(.+?)\*\*", text)
+    return tuple(Segment(p, i % 2 == 1) for i, p in enumerate(parts) if p)
+
+
+def _clock(day: dt.datetime, hhmm: str, where: str) -> dt.datetime:
+    """Combine the event's day with an 'HH:MM' slot time, in the event's zone."""
+    try:
+        t = dt.time.fromisoformat(hhmm)
+    except ValueError:
+        raise ContentError(f"champ invalide : {where} (heure HH:MM attendue)") from None
+    return dt.datetime.combine(day.date(), t, tzinfo=day.tzinfo)
+
+
+def parse(data: dict) -> Event:
+    """Validate the raw TOML data and build the Event."""
+    root = _Reader(data, "")
+    ev = root.table("event")
+    try:
+        tz = ZoneInfo(ev.text("timezone"))
+    except ZoneInfoNotFoundError:
+        raise ContentError("champ invalide : event.timezone (fuseau inconnu)") from None
+    start, end = ev.instant("start").astimezone(tz), ev.instant("end").astimezone(tz)
+    if end <= start:
+        raise ContentError("champ invalide : event.end (avant event.start)")
+    v = root.table("venue")
+    venue = Venue(*(v.text(k) for k in ("name", "street", "postal_code", "city", "country", "remote")))
+    organisers = tuple(
+        Organiser(o.text("acronym"), o.text("article"), o.text("name"), o.text("url")) for o in root.tables("organisers")
+    )
+    by_acronym = {o.acronym: o for o in organisers}
+    programme = []
+    for s in root.tables("programme"):
+        speakers = tuple(
+            Speaker(p.text("name"), p.text("role"), p.text("organisation")) for p in s.tables("speakers", [])
+        )
+        programme.append(
+            Slot(
+                _clock(start, s.text("start"), f"{s.path}.start"),
+                _clock(start, s.text("end"), f"{s.path}.end"),
+                s.text("title"),
+                s.text("kind", ""),
+                s.text("questions"),
+                s.text("note", ""),
+                speakers,
+            )
+        )
+    forum = root.table("forum")
+
+    def organiser(r: _Reader, key: str) -> Organiser:
+        acronym = r.text(key)
+        if acronym not in by_acronym:
+            raise ContentError(f"champ invalide : {r.path}.{key} (organisateur inconnu : {acronym})")
+        return by_acronym[acronym]
+
+    stands = []
+    for st in forum.tables("stands"):
+        products = tuple(Product(p.text("name"), organiser(p, "runner"), p.text("url", "")) for p in st.tables("products"))
+        stands.append(Stand(organiser(st, "organiser"), products))
+    return Event(
+        title=ev.text("title"),
+        category=ev.text("category"),
+        edition=ev.text("edition"),
+        announced_at=ev.instant("announced_at").astimezone(tz),
+        start=start,
+        end=end,
+        tz=tz,
+        chapeau=ev.text("chapeau"),
+        description=ev.text("description"),
+        admission=ev.text("admission"),
+        attendance=segments(ev.text("attendance")),
+        seats=ev.text("seats"),
+        audience=ev.text("audience"),
+        intro=tuple(segments(p) for p in ev.texts("intro")),
+        venue=venue,
+        organisers=organisers,
+        programme=tuple(programme),
+        forum_intro=forum.text("intro"),
+        forum_others=forum.text("others"),
+        stands=tuple(stands),
+    )
+
+
+def load(path: str | Path = DEFAULT_FILE) -> Event:
+    """Read and validate a content file; errors name the file and the field."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ContentError(f"{path} : {exc}") from None
+    try:
+        return parse(data)
+    except ContentError as exc:
+        raise ContentError(f"{path} : {exc}") from None

@@ -1,0 +1,47 @@
+"""French formatting of dates and times (Babel), in the event's time zone."""
+
+import datetime as dt
+
+from babel.dates import format_datetime
+from flask import Flask, current_app
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    """The instant in the event's zone (naive values are UTC, as stored)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(current_app.extensions["jnt_event"].tz)
+
+
+def date_fr(value: dt.datetime) -> str:
+    """« mercredi 18 janvier 2023 »."""
+    return format_datetime(_local(value), "EEEE d MMMM y", locale="fr_FR")
+
+
+def hour_fr(value: dt.datetime) -> str:
+    """« 9h », « 17h30 »: the French way of writing a time of day."""
+    local = _local(value)
+    return f"{local.hour}h{local.minute:02d}" if local.minute else f"{local.hour}h"
+
+
+def datetime_fr(value: dt.datetime) -> str:
+    """« lundi 2 janvier 2023 à 10h »."""
+    return f"{date_fr(value)} à {hour_fr(value)}"
+
+
+def deadline_fr(deadline: dt.datetime) -> str:
+    """The RSVP deadline as the last moment still open, with the time zone named."""
+    last = _local(deadline) - dt.timedelta(minutes=1)
+    offset = int(last.utcoffset().total_seconds() // 3600)
+    return f"jusqu’au {date_fr(last)} à {hour_fr(last)} (heure de Paris, UTC{offset:+d})"
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first letter (« Agence … » inside a sentence)."""
+    return text[:1].lower() + text[1:]
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters for templates."""
+    for f in (date_fr, hour_fr, datetime_fr, deadline_fr, lower_first):
+        app.add_template_filter(f)

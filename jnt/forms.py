@@ -1,0 +1,110 @@
+"""One FlaskForm per form, with French messages and length limits."""
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from .models import IN_PERSON, REMOTE
+
+csrf = CSRFProtect()
+
+STRUCTURE_TYPES = [
+    ("collectivite", "Collectivité territoriale"),
+    ("mutualisation", "Structure de mutualisation"),
+    ("service_deconcentre", "Service déconcentré de l’État"),
+    ("sgar", "SGAR"),
+    ("administration_centrale", "Administration centrale"),
+    ("autre", "Autre"),
+]
+MODES = [(IN_PERSON, "En présentiel"), (REMOTE, "À distance (visioconférence)")]
+REQUIRED = "Ce champ est obligatoire."
+# C0/C1 control characters (tab and newlines are allowed only in the free-text field).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LINE_BREAK = re.compile(r"[\t\r\n]")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def no_control_characters(multiline: bool = False):
+    """Refuse invisible control characters (and line breaks in one-line fields)."""
+
+    def check(_form, field):
+        value = field.data or ""
+        if CONTROL.search(value) or (not multiline and LINE_BREAK.search(value)):
+            raise ValidationError("Ce champ contient des caractères non autorisés.")
+
+    return check
+
+
+def length(maximum: int):
+    return Length(max=maximum, message=f"{maximum} caractères au maximum.")
+
+
+def text_field(label: str, maximum: int, **kwargs):
+    """A required one-line text field, trimmed, bounded, without control characters."""
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[DataRequired(REQUIRED), length(maximum), no_control_characters()],
+        **kwargs,
+    )
+
+
+class RegistrationForm(FlaskForm):
+    """The registration form (/inscription)."""
+
+    first_name = text_field("Prénom", 100, render_kw={"autocomplete": "given-name"})
+    last_name = text_field("Nom", 100, render_kw={"autocomplete": "family-name"})
+    email = StringField(
+        "Adresse e-mail",
+        filters=[_strip],
+        validators=[DataRequired(REQUIRED), length(254)],
+        description="Format attendu : nom@domaine.fr",
+        render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"},
+    )
+    organisation = text_field(
+        "Organisation", 200, description="Votre collectivité ou structure", render_kw={"autocomplete": "organization"}
+    )
+    structure_type = SelectField(
+        "Type de structure",
+        choices=[("", "Sélectionnez une option")] + STRUCTURE_TYPES,
+        validators=[InputRequired(REQUIRED)],
+        validate_choice=False,
+    )
+    job_title = text_field("Fonction", 150, render_kw={"autocomplete": "organization-title"})
+    mode = RadioField("Mode de participation", choices=MODES, validators=[InputRequired(REQUIRED)], validate_choice=False)
+    accessibility_needs = TextAreaField(
+        "Besoins d’accessibilité (facultatif)",
+        filters=[_strip],
+        validators=[Optional(), length(1000), no_control_characters(multiline=True)],
+        description="Par exemple : accès en fauteuil roulant, interprétation en langue des signes, sous-titrage.",
+    )
+    consent = BooleanField(validators=[DataRequired("Vous devez prendre connaissance de la notice pour vous inscrire.")])
+    # One random value per displayed form: a second submission of the same form is recognised.
+    submission_id = HiddenField(validators=[Optional(), Length(max=64)])
+
+    def validate_email(self, field):
+        """Check the address with email-validator and keep its normalised form."""
+        try:
+            info = validate_email(
+                field.data,
+                check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
+            )
+        except EmailNotValidError:
+            raise ValidationError("Saisissez une adresse e-mail valide, par exemple nom@domaine.fr.") from None
+        field.data = info.normalized.lower()
+
+    def validate_structure_type(self, field):
+        if field.data not in dict(STRUCTURE_TYPES):
+            raise ValidationError("Choisissez un type de structure dans la liste.")
+
+    def validate_mode(self, field):
+        if field.data not in dict(MODES):
+            raise ValidationError("Choisissez « en présentiel » ou « à distance ».")

@@ -1,0 +1,166 @@
+"""SQLAlchemy models and the database set-up (SQLite pragmas, init-db)."""
+
+import datetime as dt
+
+import click
+from flask import Flask, current_app, has_app_context
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+IN_PERSON, REMOTE = "in_person", "remote"
+CONFIRMED, WAITING = "confirmed", "waiting"
+IN_PERSON_COUNTER = "in_person"
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now, the storage convention for every timestamp column."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class SeatCounter(Base):
+    """Seats taken, updated only by a conditional UPDATE (see seats.py)."""
+
+    __tablename__ = "seat_counters"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    taken: Mapped[int] = mapped_column(default=0)
+    __table_args__ = (CheckConstraint("taken >= 0", name="taken_not_negative"),)
+
+
+class Registration(Base):
+    """One person's registration; the e-mail is unique once normalised."""
+
+    __tablename__ = "registrations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    structure_type: Mapped[str] = mapped_column(String(40))
+    job_title: Mapped[str] = mapped_column(String(150))
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    accessibility_needs: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The random id of the form that created it: a resubmitted form is recognised, not refused.
+    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    checked_in_at: Mapped[dt.datetime | None]
+    reminder_sent_at: Mapped[dt.datetime | None]
+    __table_args__ = (
+        CheckConstraint("mode IN ('in_person', 'remote')", name="mode_known"),
+        CheckConstraint("status IN ('confirmed', 'waiting')", name="status_known"),
+        CheckConstraint("mode = 'in_person' OR status = 'confirmed'", name="remote_never_waits"),
+        Index("ix_registrations_queue", "mode", "status", "created_at"),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Organiser(Base):
+    """An organiser account (created on the command line only)."""
+
+    __tablename__ = "organisers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what, when: organiser actions and exports (no personal data of attendees)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("organisers.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    registration_id: Mapped[int | None]
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ThrottleEvent(Base):
+    """One counted event (failed login, registration POST), shared by all workers."""
+
+    __tablename__ = "throttle_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    __table_args__ = (Index("ix_throttle_lookup", "scope", "key", "at"),)
+
+
+class OutboxMessage(Base):
+    """An e-mail waiting to be delivered; written in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(100), unique=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL, busy timeout, foreign keys and full sync on every SQLite connection."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    timeout_ms = int(current_app.config["SQLITE_BUSY_TIMEOUT"] * 1000) if has_app_context() else 30000
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    # FULL: a commit is on disk before the visitor is told; NORMAL in WAL may lose it on power loss.
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """Writers take SQLite's write lock up front, so they queue instead of failing."""
+    if conn.dialect.name != "sqlite":
+        return
+    immediate = conn.get_execution_options().get("jnt_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def init_db() -> None:
+    """Create missing tables and the seat counter; safe to run again."""
+    db.create_all()
+    if db.session.get(SeatCounter, IN_PERSON_COUNTER) is None:
+        db.session.add(SeatCounter(name=IN_PERSON_COUNTER, taken=0))
+    db.session.commit()
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create the database schema (idempotent)."""
+    init_db()
+    click.echo("Base de données prête.")
+
+
+def init_app(app: Flask) -> None:
+    """Bind the database to the app and register its commands."""
+    db.init_app(app)
+    app.cli.add_command(init_db_command)

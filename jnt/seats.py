@@ -1,0 +1,75 @@
+"""In-person seats: one counter row, changed only by conditional UPDATEs."""
+
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from .models import CONFIRMED, IN_PERSON, IN_PERSON_COUNTER, Registration, SeatCounter, db
+
+
+@dataclass(frozen=True)
+class SeatStatus:
+    capacity: int
+    taken: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.taken, 0)
+
+    @property
+    def full(self) -> bool:
+        return self.remaining == 0
+
+
+def status() -> SeatStatus:
+    """Seats taken and left, read from the counter (the one per-request query of the event page)."""
+    taken = db.session.scalar(select(SeatCounter.taken).where(SeatCounter.name == IN_PERSON_COUNTER)) or 0
+    return SeatStatus(current_app.config["IN_PERSON_CAPACITY"], taken)
+
+
+def begin_write() -> None:
+    """Start the session's transaction as a writer (SQLite: BEGIN IMMEDIATE)."""
+    db.session.rollback()
+    db.session.connection(execution_options={"jnt_write": True})
+
+
+def take() -> bool:
+    """Take one seat if one is free; the UPDATE's row count decides, atomically."""
+    result = db.session.execute(
+        update(SeatCounter)
+        .where(SeatCounter.name == IN_PERSON_COUNTER, SeatCounter.taken < current_app.config["IN_PERSON_CAPACITY"])
+        .values(taken=SeatCounter.taken + 1)
+    )
+    return result.rowcount == 1
+
+
+def release() -> None:
+    """Give one seat back (cancellation, switch to remote)."""
+    db.session.execute(
+        update(SeatCounter)
+        .where(SeatCounter.name == IN_PERSON_COUNTER, SeatCounter.taken > 0)
+        .values(taken=SeatCounter.taken - 1)
+    )
+
+
+def unsafe_precount() -> bool:
+    """CONTROL RUN ONLY (SEAT_RULE='unsafe-count'): count in Python, outside the write.
+
+    This is the oversell-prone pattern the atomic rule replaces; the concurrency
+    test enables it to prove that its harness catches an oversell.
+    """
+    confirmed = db.session.scalar(
+        select(func.count()).where(Registration.mode == IN_PERSON, Registration.status == CONFIRMED)
+    )
+    db.session.rollback()
+    time.sleep(0.05)  # the window every check-then-act race has, made wide enough to hit
+    return confirmed < current_app.config["IN_PERSON_CAPACITY"]
+
+
+def force_take() -> None:
+    """CONTROL RUN ONLY: count a seat as taken without any condition."""
+    db.session.execute(
+        update(SeatCounter).where(SeatCounter.name == IN_PERSON_COUNTER).values(taken=SeatCounter.taken + 1)
+    )

@@ -1,0 +1,134 @@
+"""The public site: the event page, its three tabs, and the legal pages."""
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, current_app, make_response, render_template, request, url_for
+
+from . import clock, formatting, seats
+
+bp = Blueprint("site", __name__)
+
+
+@dataclass(frozen=True)
+class Tab:
+    slug: str
+    label: str
+    endpoint: str
+    template: str
+
+
+TABS = (
+    Tab("programme", "Programme", "site.programme", "site/_programme.html"),
+    Tab("infos-pratiques", "Infos pratiques", "site.practical", "site/_infos_pratiques.html"),
+    Tab("forum", "Forum", "site.forum", "site/_forum.html"),
+)
+
+
+def render_tab(tab: Tab, canonical_endpoint: str):
+    """The full event page, or only the tabs fragment when htmx asks for it."""
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "site/_tabs.html" if partial else "site/event.html"
+    html = render_template(
+        template,
+        tab=tab,
+        tabs=TABS,
+        canonical_url=url_for(canonical_endpoint, _external=True),
+        json_ld=current_app.extensions["jnt_json_ld"],
+    )
+    response = make_response(html)
+    response.vary.update(("HX-Request", "HX-History-Restore-Request"))
+    return response
+
+
+@bp.get("/")
+def index():
+    """The event page, programme tab selected."""
+    return render_tab(TABS[0], "site.index")
+
+
+@bp.get("/programme")
+def programme():
+    """The programme tab (same content as the home page)."""
+    return render_tab(TABS[0], "site.index")
+
+
+@bp.get("/infos-pratiques")
+def practical():
+    """The practical information tab."""
+    return render_tab(TABS[1], "site.practical")
+
+
+@bp.get("/forum")
+def forum():
+    """The forum tab."""
+    return render_tab(TABS[2], "site.forum")
+
+
+@bp.get("/accessibilite")
+def accessibility():
+    """The accessibility statement."""
+    return render_template("site/accessibilite.html")
+
+
+@bp.get("/mentions-legales")
+def legal():
+    """The legal notice."""
+    return render_template("site/mentions_legales.html")
+
+
+@bp.get("/donnees-personnelles")
+def privacy():
+    """What personal data is collected, why, for how long, and one's rights."""
+    return render_template("site/donnees_personnelles.html")
+
+
+def json_ld(event) -> dict:
+    """The schema.org Event description of the day (computed once at start-up)."""
+    v = event.venue
+    return {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": event.title,
+        "description": event.description,
+        "startDate": event.start.isoformat(),
+        "endDate": event.end.isoformat(),
+        "eventStatus": "https://schema.org/EventScheduled",
+        "eventAttendanceMode": "https://schema.org/MixedEventAttendanceMode",
+        "inLanguage": "fr",
+        "isAccessibleForFree": True,
+        "location": [
+            {
+                "@type": "Place",
+                "name": v.name,
+                "address": {
+                    "@type": "PostalAddress",
+                    "streetAddress": v.street,
+                    "postalCode": v.postal_code,
+                    "addressLocality": v.city,
+                    "addressCountry": v.country,
+                },
+            },
+            {"@type": "VirtualLocation", "name": v.remote.capitalize()},
+        ],
+        "organizer": [{"@type": "GovernmentOrganization", "name": o.name, "url": o.url} for o in event.organisers],
+        "offers": {"@type": "Offer", "price": 0, "priceCurrency": "EUR", "availability": "https://schema.org/InStock"},
+    }
+
+
+def _globals() -> dict:
+    """Values every template may use."""
+    cfg = current_app.config
+    return {
+        "event": current_app.extensions["jnt_event"],
+        "preview_now": cfg["PREVIEW_NOW"],
+        "deadline_text": formatting.deadline_fr(cfg["RSVP_DEADLINE"]),
+        "registration_open": clock.registration_open,
+        "seat_status": seats.status,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Template globals, filters and the precomputed JSON-LD."""
+    app.extensions["jnt_json_ld"] = json_ld(app.extensions["jnt_event"])
+    app.context_processor(_globals)
+    formatting.init_app(app)

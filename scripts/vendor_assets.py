@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Rebuild jnt/static/vendor/ from the npm registry: pinned DSFR parts and htmx.
+
+Usage: python scripts/vendor_assets.py   (needs npm; writes only jnt/static/vendor/)
+
+Only the DSFR parts the pages use are kept: the core, the listed components
+concatenated into one stylesheet (one request instead of twenty), the icons
+those rules reference, the Marianne fonts (woff2 only: every browser the site
+supports reads it) and the favicons.  Each tarball is checked against the
+integrity hash pinned here before anything is copied.
+"""
+
+import base64
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+PACKAGES = {
+    "@gouvfr/dsfr": (
+        "1.15.3",
+        "sha512-R9AALZc1LfZjtytWZMOaUIOHWTkllBZ/sZlsL8TpKZVgF3qUKXt/uNYh+L1D1Fh4p92ZqWxbtNcebsigBZe5pQ==",
+    ),
+    "htmx.org": (
+        "2.0.11",
+        "sha512-Thx/WtpeOQqSrqBCw/A1cwGJGg4UrVa3+sW0GmrM3p4gJgO89ecH4qtbnyzDDWFvBTqjnIMCgELTNt636dtamA==",
+    ),
+}
+# DSFR components used by the templates, in cascade order after the core.
+DSFR_COMPONENTS = [
+    "skiplink", "logo", "link", "button", "header", "footer", "tab", "callout",
+    "notice", "alert", "badge", "form", "input", "select", "radio", "checkbox",
+    "table", "highlight", "summary", "pagination", "tag",
+]
+FAVICONS = ["favicon.svg", "favicon.ico", "apple-touch-icon.png"]
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDOR = ROOT / "jnt" / "static" / "vendor"
+
+
+def fetch(name: str, version: str, integrity: str, workdir: Path) -> Path:
+    """Download one tarball with npm, check its hash, unpack it, return its root."""
+    out = subprocess.run(
+        ["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", str(workdir)],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip().splitlines()[-1]
+    tarball = workdir / out
+    algo, _, expected = integrity.partition("-")
+    digest = base64.b64encode(hashlib.new(algo, tarball.read_bytes()).digest()).decode()
+    if digest != expected:
+        sys.exit(f"{name}@{version}: integrity mismatch, refusing to vendor it")
+    dest = workdir / name.replace("/", "_")
+    with tarfile.open(tarball) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / "package"
+
+
+def build_dsfr(pkg: Path) -> None:
+    """Concatenate the used DSFR CSS and copy what it references."""
+    dist = pkg / "dist"
+    out = VENDOR / "dsfr"
+    out.mkdir(parents=True)
+    parts = [dist / "core" / "core.min.css"]
+    parts += [dist / "component" / c / f"{c}.min.css" for c in DSFR_COMPONENTS]
+    css = "\n".join(p.read_text(encoding="utf-8") for p in parts)
+    # Paths become relative to vendor/dsfr/; woff fallbacks and unused faces go.
+    css = css.replace("url(../fonts/", "url(fonts/").replace("url(../../icons/", "url(icons/")
+    css = re.sub(r',url\(fonts/[^)]+\.woff\) format\("woff"\)', "", css)
+    css = re.sub(r"@font-face\{[^}]*font-family:Spectral[^}]*\}", "", css)
+    (out / "dsfr.min.css").write_text(css, encoding="utf-8")
+    for ref in sorted(set(re.findall(r"url\(((?:fonts|icons)/[^)]+)\)", css))):
+        src = dist / ref
+        (out / ref).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, out / ref)
+    for name in FAVICONS:
+        (out / "favicon").mkdir(exist_ok=True)
+        shutil.copyfile(dist / "favicon" / name, out / "favicon" / name)
+    shutil.copyfile(pkg / "LICENSE.md", out / "LICENSE.md")
+
+
+def build_htmx(pkg: Path) -> None:
+    """Copy the minified htmx build and its licence."""
+    out = VENDOR / "htmx"
+    out.mkdir(parents=True)
+    shutil.copyfile(pkg / "dist" / "htmx.min.js", out / "htmx.min.js")
+    shutil.copyfile(pkg / "LICENSE", out / "LICENSE")
+
+
+def main() -> None:
+    """Rebuild the vendor folder from scratch."""
+    if VENDOR.exists():
+        shutil.rmtree(VENDOR)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        roots = {n: fetch(n, v, i, work) for n, (v, i) in PACKAGES.items()}
+        build_dsfr(roots["@gouvfr/dsfr"])
+        build_htmx(roots["htmx.org"])
+    lines = [f"{n}@{v} {i}" for n, (v, i) in PACKAGES.items()]
+    lines.append("dsfr components: " + " ".join(DSFR_COMPONENTS))
+    (VENDOR / "VERSIONS.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"vendored into {VENDOR.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
