@@ -1,5 +1,7 @@
 """The Journée Numérique & Territoires microsite: app factory."""
 
+import os
+
 from flask import Flask
 from htmx_flask import Htmx
 
@@ -12,7 +14,8 @@ htmx = Htmx()
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, content, extensions, blueprints."""
-    app = Flask(__name__, instance_relative_config=True)
+    # JNT_INSTANCE_PATH moves instance/ (config.py, SQLite file, outbox) out of the code tree.
+    app = Flask(__name__, instance_path=os.environ.get("JNT_INSTANCE_PATH") or None, instance_relative_config=True)
     config.load(app, test_config)
     app.extensions["jnt_event"] = event = load_event(app.config["EVENT_FILE"])
     if app.config["RSVP_DEADLINE"] > event.start:

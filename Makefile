@@ -1,0 +1,39 @@
+# The two commands of the README: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint format vendor bench
+
+$(VENV)/.run-deps: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.run-deps
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# A local secret, generated once, never committed (instance/ is ignored by git).
+instance/config.py:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+
+run: $(VENV)/.run-deps instance/config.py
+	$(BIN)/flask --app jnt init-db
+	$(BIN)/flask --app jnt run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+vendor:
+	$(PY) scripts/vendor_assets.py

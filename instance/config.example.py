@@ -1,0 +1,25 @@
+# Copy to instance/config.py and adapt. Any setting can also come from the
+# environment with the JNT_ prefix (JNT_IN_PERSON_CAPACITY=150), which wins.
+
+# Required outside tests. Generate one with:
+#   python -c "import secrets; print(secrets.token_hex(32))"
+# SECRET_KEY = "..."
+
+# In-person seats (the announcement gives no number).
+# IN_PERSON_CAPACITY = 100
+
+# Last moment to register, exclusive, with its time zone ("avant le 6 janvier 2023").
+# RSVP_DEADLINE = "2023-01-06T00:00:00+01:00"
+
+# Make the whole site behave as at this instant (a banner says so).
+# PREVIEW_NOW = "2023-01-02T10:00:00+01:00"
+
+# Database (SQLite file in instance/ by default).
+# SQLALCHEMY_DATABASE_URI = "sqlite:////var/lib/jnt/jnt.sqlite3"
+
+# Days after the event before `flask --app jnt purge` deletes registrations.
+# RETENTION_DAYS = 90
+
+# Shown on /mentions-legales.
+# LEGAL_PUBLISHER = "Éditeur : ..."
+# LEGAL_HOSTING = "Hébergeur : ..."

@@ -1,0 +1,82 @@
+"""A real gunicorn serving the app on loopback, for concurrency and browser tests."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (loopback)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """Start `gunicorn wsgi:app` with JNT_* settings and a fresh instance folder."""
+
+    def __init__(self, instance: Path, settings: dict, workers: int = 4, extra_args: tuple = ()):
+        self.instance = instance
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("JNT_")}
+        self.env["JNT_INSTANCE_PATH"] = str(instance)
+        self.env.setdefault("JNT_SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'jnt.sqlite3'}")
+        self.env.update({f"JNT_{k}": str(v) for k, v in settings.items()})
+        self.workers = workers
+        self.extra_args = extra_args
+        self.proc: subprocess.Popen | None = None
+
+    def flask(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        """Run a `flask --app jnt` command against the same settings."""
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "jnt", *args],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, check=True, **kwargs,
+        )  # fmt: skip
+
+    def start(self) -> "Gunicorn":
+        self.instance.mkdir(parents=True, exist_ok=True)
+        self.flask("init-db")
+        self.log = open(self.instance / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(self.workers), "--graceful-timeout", "5", *self.extra_args],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("gunicorn exited:\n" + (self.instance / "gunicorn.log").read_text())
+            try:
+                requests.get(self.url + "/mentions-legales", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not answer within 30 s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def logs(self) -> str:
+        return (self.instance / "gunicorn.log").read_text()
+
+    def __enter__(self) -> "Gunicorn":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
