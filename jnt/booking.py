@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from . import clock, seats
-from .models import CONFIRMED, IN_PERSON, WAITING, Registration, db
+from .models import CONFIRMED, IN_PERSON, WAITING, Registration, db, utcnow
 
 FIELDS = (
     "first_name", "last_name", "email", "organisation", "structure_type",
@@ -51,7 +51,7 @@ def register(data: dict) -> Outcome:
                 status = WAITING
         elif wants_seat and not seats.take():
             status = WAITING
-        registration = Registration(**values, status=status)
+        registration = Registration(**values, status=status, queued_at=utcnow() if status == WAITING else None)
         db.session.add(registration)
         db.session.flush()
         for hook in current_app.extensions.get("jnt_on_register", ()):
@@ -68,13 +68,15 @@ def register(data: dict) -> Outcome:
         return Outcome(Result.DUPLICATE)
 
 
-def waiting_position(registration: Registration) -> int:
-    """1-based place on the in-person waiting list."""
+def waiting_position(registration: Registration) -> int | None:
+    """1-based place on the in-person waiting list (None when not waiting)."""
+    if registration.status != WAITING:
+        return None
     ahead = db.session.scalar(
         select(db.func.count()).where(
             Registration.mode == IN_PERSON,
             Registration.status == WAITING,
-            Registration.id < registration.id,
+            db.tuple_(Registration.queued_at, Registration.id) < (registration.queued_at, registration.id),
         )
     )
     return ahead + 1

@@ -179,7 +179,8 @@ def parse(data: dict) -> Event:
     v = root.table("venue")
     venue = Venue(*(v.text(k) for k in ("name", "street", "postal_code", "city", "country", "remote")))
     organisers = tuple(
-        Organiser(o.text("acronym"), o.text("article"), o.text("name"), o.text("url")) for o in root.tables("organisers")
+        Organiser(o.text("acronym"), o.text("article"), o.text("name"), o.text("url"))
+        for o in root.tables("organisers")
     )
     by_acronym = {o.acronym: o for o in organisers}
     programme = []
@@ -208,7 +209,9 @@ def parse(data: dict) -> Event:
 
     stands = []
     for st in forum.tables("stands"):
-        products = tuple(Product(p.text("name"), organiser(p, "runner"), p.text("url", "")) for p in st.tables("products"))
+        products = tuple(
+            Product(p.text("name"), organiser(p, "runner"), p.text("url", "")) for p in st.tables("products")
+        )
         stands.append(Stand(organiser(st, "organiser"), products))
     return Event(
         title=ev.text("title"),

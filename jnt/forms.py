@@ -74,19 +74,23 @@ class RegistrationForm(FlaskForm):
     )
     structure_type = SelectField(
         "Type de structure",
-        choices=[("", "Sélectionnez une option")] + STRUCTURE_TYPES,
+        choices=[("", "Sélectionnez une option"), *STRUCTURE_TYPES],
         validators=[InputRequired(REQUIRED)],
         validate_choice=False,
     )
     job_title = text_field("Fonction", 150, render_kw={"autocomplete": "organization-title"})
-    mode = RadioField("Mode de participation", choices=MODES, validators=[InputRequired(REQUIRED)], validate_choice=False)
+    mode = RadioField(
+        "Mode de participation", choices=MODES, validators=[InputRequired(REQUIRED)], validate_choice=False
+    )
     accessibility_needs = TextAreaField(
         "Besoins d’accessibilité (facultatif)",
         filters=[_strip],
         validators=[Optional(), length(1000), no_control_characters(multiline=True)],
         description="Par exemple : accès en fauteuil roulant, interprétation en langue des signes, sous-titrage.",
     )
-    consent = BooleanField(validators=[DataRequired("Vous devez prendre connaissance de la notice pour vous inscrire.")])
+    consent = BooleanField(
+        validators=[DataRequired("Vous devez prendre connaissance de la notice pour vous inscrire.")]
+    )
     # One random value per displayed form: a second submission of the same form is recognised.
     submission_id = HiddenField(validators=[Optional(), Length(max=64)])
 

@@ -54,13 +54,15 @@ class Registration(Base):
     manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The random id of the form that created it: a resubmitted form is recognised, not refused.
     submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # When the person joined the in-person waiting list: the list's order.
+    queued_at: Mapped[dt.datetime | None]
     checked_in_at: Mapped[dt.datetime | None]
     reminder_sent_at: Mapped[dt.datetime | None]
     __table_args__ = (
         CheckConstraint("mode IN ('in_person', 'remote')", name="mode_known"),
         CheckConstraint("status IN ('confirmed', 'waiting')", name="status_known"),
         CheckConstraint("mode = 'in_person' OR status = 'confirmed'", name="remote_never_waits"),
-        Index("ix_registrations_queue", "mode", "status", "created_at"),
+        Index("ix_registrations_queue", "mode", "status", "queued_at"),
     )
 
     @property

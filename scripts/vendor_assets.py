@@ -32,9 +32,27 @@ PACKAGES = {
 }
 # DSFR components used by the templates, in cascade order after the core.
 DSFR_COMPONENTS = [
-    "skiplink", "logo", "link", "button", "header", "footer", "tab", "callout",
-    "notice", "alert", "badge", "form", "input", "select", "radio", "checkbox",
-    "table", "highlight", "summary", "pagination", "tag",
+    "skiplink",
+    "logo",
+    "link",
+    "button",
+    "header",
+    "footer",
+    "tab",
+    "callout",
+    "notice",
+    "alert",
+    "badge",
+    "form",
+    "input",
+    "select",
+    "radio",
+    "checkbox",
+    "table",
+    "highlight",
+    "summary",
+    "pagination",
+    "tag",
 ]
 FAVICONS = ["favicon.svg", "favicon.ico", "apple-touch-icon.png"]
 
@@ -44,10 +62,16 @@ VENDOR = ROOT / "jnt" / "static" / "vendor"
 
 def fetch(name: str, version: str, integrity: str, workdir: Path) -> Path:
     """Download one tarball with npm, check its hash, unpack it, return its root."""
-    out = subprocess.run(
-        ["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", str(workdir)],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run(
+            ["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", str(workdir)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     tarball = workdir / out
     algo, _, expected = integrity.partition("-")
     digest = base64.b64encode(hashlib.new(algo, tarball.read_bytes()).digest()).decode()

@@ -1,0 +1,90 @@
+"""Changes to an existing registration that move in-person seats.
+
+Each function runs inside the caller's write transaction (start it with
+``seats.begin_write()``, commit after): a freed seat goes to the first person on
+the waiting list in that same transaction, so nobody is promoted twice and the
+capacity is never exceeded, whatever runs concurrently.
+
+Hooks, called inside the transaction (e.g. to queue an e-mail in the outbox):
+``app.extensions["jnt_on_promote"]``: callables taking the promoted Registration.
+"""
+
+from flask import current_app
+from sqlalchemy import select
+
+from . import seats
+from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db, utcnow
+
+
+def _holds_seat(registration: Registration) -> bool:
+    return registration.mode == IN_PERSON and registration.status == CONFIRMED
+
+
+def _notify_promoted(registration: Registration) -> None:
+    for hook in current_app.extensions.get("jnt_on_promote", ()):
+        hook(registration)
+
+
+def next_waiting() -> Registration | None:
+    """The first person on the in-person waiting list."""
+    return db.session.scalar(
+        select(Registration)
+        .where(Registration.mode == IN_PERSON, Registration.status == WAITING)
+        .order_by(Registration.queued_at, Registration.id)
+        .limit(1)
+    )
+
+
+def promote(registration: Registration) -> bool:
+    """Give a waiting person a seat if one is free (atomic rule); False if none is."""
+    if registration.status != WAITING or not seats.take():
+        return False
+    registration.status = CONFIRMED
+    registration.queued_at = None
+    _notify_promoted(registration)
+    return True
+
+
+def promote_next() -> Registration | None:
+    """Promote the first waiting person if a seat is free."""
+    first = next_waiting()
+    if first is not None and promote(first):
+        return first
+    return None
+
+
+def free_seat_of(registration: Registration) -> Registration | None:
+    """Release the seat this registration holds, and give it to the next in line."""
+    if not _holds_seat(registration):
+        return None
+    seats.release()
+    return promote_next()
+
+
+def switch_to_remote(registration: Registration) -> Registration | None:
+    """Attend remotely; returns whoever was promoted to the freed seat."""
+    promoted = free_seat_of(registration)
+    registration.mode, registration.status, registration.queued_at = REMOTE, CONFIRMED, None
+    db.session.flush()
+    return promoted
+
+
+def switch_to_in_person(registration: Registration) -> str:
+    """Attend in person: a seat if one is free, else the end of the waiting list."""
+    if registration.mode == IN_PERSON:
+        return registration.status
+    registration.mode = IN_PERSON
+    if seats.take():
+        registration.status = CONFIRMED
+    else:
+        registration.status, registration.queued_at = WAITING, utcnow()
+    db.session.flush()
+    return registration.status
+
+
+def cancel(registration: Registration) -> Registration | None:
+    """Delete the registration (its personal data with it); returns who got the seat."""
+    promoted = free_seat_of(registration)
+    db.session.delete(registration)
+    db.session.flush()
+    return promoted
