@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from htmx_flask import Htmx
 
-from . import config, errors, models, registration, site
+from . import config, errors, models, registration, retention, site
 from .event import load as load_event
 from .forms import csrf
 
@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     models.init_app(app)
     site.init_app(app)
     errors.init_app(app)
+    retention.init_app(app)
     app.register_blueprint(site.bp)
     app.register_blueprint(registration.bp)
     return app

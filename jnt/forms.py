@@ -6,7 +6,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .models import IN_PERSON, REMOTE
@@ -22,6 +22,7 @@ STRUCTURE_TYPES = [
     ("autre", "Autre"),
 ]
 MODES = [(IN_PERSON, "En présentiel"), (REMOTE, "À distance (visioconférence)")]
+MODES_WHEN_FULL = [(IN_PERSON, "En présentiel — liste d’attente (complet)"), MODES[1]]
 REQUIRED = "Ce champ est obligatoire."
 # C0/C1 control characters (tab and newlines are allowed only in the free-text field).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -72,16 +73,10 @@ class RegistrationForm(FlaskForm):
     organisation = text_field(
         "Organisation", 200, description="Votre collectivité ou structure", render_kw={"autocomplete": "organization"}
     )
-    structure_type = SelectField(
-        "Type de structure",
-        choices=[("", "Sélectionnez une option"), *STRUCTURE_TYPES],
-        validators=[InputRequired(REQUIRED)],
-        validate_choice=False,
-    )
+    # Choice fields are validated below against STRUCTURE_TYPES and MODES, which the templates list.
+    structure_type = StringField("Type de structure", validators=[InputRequired(REQUIRED)])
     job_title = text_field("Fonction", 150, render_kw={"autocomplete": "organization-title"})
-    mode = RadioField(
-        "Mode de participation", choices=MODES, validators=[InputRequired(REQUIRED)], validate_choice=False
-    )
+    mode = StringField("Mode de participation", validators=[InputRequired(REQUIRED)])
     accessibility_needs = TextAreaField(
         "Besoins d’accessibilité (facultatif)",
         filters=[_strip],

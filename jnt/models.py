@@ -4,6 +4,7 @@ import datetime as dt
 
 import click
 from flask import Flask, current_app, has_app_context
+from flask.cli import with_appcontext
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event
 from sqlalchemy.engine import Engine
@@ -156,6 +157,7 @@ def init_db() -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create the database schema (idempotent)."""
     init_db()

@@ -6,7 +6,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 
 from . import booking, clock, seats
 from .booking import Result
-from .forms import RegistrationForm
+from .forms import MODES, MODES_WHEN_FULL, STRUCTURE_TYPES, RegistrationForm
 from .models import Registration, db
 
 bp = Blueprint("registration", __name__, url_prefix="/inscription")
@@ -23,7 +23,16 @@ def _respond(template: str, fragment: str, status: int = 200, **context):
 def _form_page(form: RegistrationForm, status: int = 200):
     if not form.submission_id.data:
         form.submission_id.data = secrets.token_urlsafe(16)
-    return _respond("registration/form.html", "registration/_form.html", status, form=form, seats=seats.status())
+    return _respond(
+        "registration/form.html",
+        "registration/_form.html",
+        status,
+        form=form,
+        seats=seats.status(),
+        structure_types=STRUCTURE_TYPES,
+        modes=MODES,
+        modes_when_full=MODES_WHEN_FULL,
+    )
 
 
 def _closed():

@@ -1,0 +1,51 @@
+"""Data retention: delete registrations once the retention period after the event is over."""
+
+import datetime as dt
+import logging
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import delete, update
+
+from . import clock, seats
+from .models import IN_PERSON_COUNTER, OutboxMessage, Registration, SeatCounter, db
+
+log = logging.getLogger(__name__)
+
+
+def purge_due() -> dt.datetime:
+    """The instant from which registrations may be deleted."""
+    event = current_app.extensions["jnt_event"]
+    return event.end + dt.timedelta(days=current_app.config["RETENTION_DAYS"])
+
+
+def purge() -> int | None:
+    """Delete every registration if the retention period is over; returns how many, or None if not yet."""
+    if clock.now() < purge_due():
+        return None
+    seats.begin_write()
+    deleted = db.session.execute(delete(Registration)).rowcount
+    # Queued and sent e-mails hold names and addresses too.
+    db.session.execute(delete(OutboxMessage))
+    db.session.execute(update(SeatCounter).where(SeatCounter.name == IN_PERSON_COUNTER).values(taken=0))
+    db.session.commit()
+    return deleted
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete registrations after the retention period following the event."""
+    deleted = purge()
+    if deleted is None:
+        click.echo(f"Rien à supprimer avant le {purge_due():%Y-%m-%d %H:%M} UTC (durée de conservation).")
+        return
+    # How many, never who.
+    log.warning("purge: %d inscription(s) supprimée(s)", deleted)
+    click.echo(f"{deleted} inscription(s) supprimée(s).")
+
+
+def init_app(app: Flask) -> None:
+    """Register the purge command."""
+    app.cli.add_command(purge_command)
