@@ -51,16 +51,16 @@ class Gunicorn:
              "--workers", str(self.workers), "--graceful-timeout", "5", *self.extra_args],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("gunicorn exited:\n" + (self.instance / "gunicorn.log").read_text())
             try:
-                requests.get(self.url + "/mentions-legales", timeout=1)
+                requests.get(self.url + "/mentions-legales", timeout=5)
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
-        raise RuntimeError("gunicorn did not answer within 30 s")
+        raise RuntimeError("gunicorn did not answer within 60 s")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

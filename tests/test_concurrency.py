@@ -1,0 +1,90 @@
+"""The seat limit under real concurrency: several gunicorn workers, one SQLite file."""
+
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from conftest import OPEN_NOW, form_fields, valid_registration
+from server import Gunicorn
+
+CLIENTS = 30
+CAPACITY = 5
+
+
+def register_all(url: str, emails: list[str]) -> list[tuple[str, int, str]]:
+    """Each client loads the form (own session, own CSRF token), then all submit at once."""
+    barrier = threading.Barrier(len(emails))
+
+    def one(email: str):
+        session = requests.Session()
+        page = session.get(f"{url}/inscription", timeout=30).text
+        data = {**form_fields(page), **valid_registration(email=email, mode="in_person")}
+        barrier.wait()
+        response = session.post(f"{url}/inscription", data=data, timeout=60)
+        if "Inscription confirmée" in response.text:
+            told = "confirmed"
+        elif "liste d’attente" in response.text:
+            told = "waiting"
+        else:
+            told = "refused"
+        return email, response.status_code, told
+
+    with ThreadPoolExecutor(len(emails)) as pool:
+        return list(pool.map(one, emails))
+
+
+def stored(db_path) -> dict[str, str]:
+    with sqlite3.connect(db_path) as conn:
+        return dict(conn.execute("SELECT email, status FROM registrations WHERE mode = 'in_person'"))
+
+
+def seat_counter(db_path) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT taken FROM seat_counters").fetchone()[0]
+
+
+def run(tmp_path, emails, **settings):
+    instance = tmp_path / "instance"
+    config = {"SECRET_KEY": "s", "PREVIEW_NOW": OPEN_NOW, "IN_PERSON_CAPACITY": CAPACITY, **settings}
+    with Gunicorn(instance, config, workers=4) as server:
+        answers = register_all(server.url, emails)
+        logs = server.logs()
+    return answers, logs, instance / "jnt.sqlite3"
+
+
+@pytest.mark.slow
+def test_concurrent_registrations_never_oversell(tmp_path):
+    emails = [f"agent{i}@example.org" for i in range(CLIENTS)]
+    answers, logs, db_path = run(tmp_path, emails)
+    assert all(status == 200 for _, status, _ in answers), answers
+    assert "database is locked" not in logs
+    rows = stored(db_path)
+    # Every answer the clients saw is a row with that status.
+    assert {email: told for email, _, told in answers} == rows
+    assert list(rows.values()).count("confirmed") == CAPACITY
+    assert list(rows.values()).count("waiting") == CLIENTS - CAPACITY
+    assert seat_counter(db_path) == CAPACITY
+
+
+@pytest.mark.slow
+def test_concurrent_duplicates_store_one_row(tmp_path):
+    emails = ["meme.personne@example.org"] * 8 + [f"autre{i}@example.org" for i in range(4)]
+    answers, logs, db_path = run(tmp_path, emails)
+    assert all(status in (200, 409) for _, status, _ in answers), answers
+    assert [s for _, s, _ in answers].count(409) == 7
+    rows = stored(db_path)
+    assert len(rows) == 5
+    assert seat_counter(db_path) == list(rows.values()).count("confirmed") == CAPACITY
+
+
+@pytest.mark.slow
+def test_control_run_harness_catches_an_oversell(tmp_path):
+    # With the racy count-then-insert rule, the same harness must see more confirmed seats than exist.
+    emails = [f"agent{i}@example.org" for i in range(CLIENTS)]
+    answers, _, db_path = run(tmp_path, emails, SEAT_RULE="unsafe-count")
+    confirmed = list(stored(db_path).values()).count("confirmed")
+    told_confirmed = [e for e, _, told in answers if told == "confirmed"]
+    assert confirmed > CAPACITY
+    assert len(told_confirmed) > CAPACITY
