@@ -73,6 +73,7 @@ def test_concurrent_duplicates_store_one_row(tmp_path):
     emails = ["meme.personne@example.org"] * 8 + [f"autre{i}@example.org" for i in range(4)]
     answers, logs, db_path = run(tmp_path, emails)
     assert all(status in (200, 409) for _, status, _ in answers), answers
+    assert "database is locked" not in logs
     assert [s for _, s, _ in answers].count(409) == 7
     rows = stored(db_path)
     assert len(rows) == 5

@@ -3,9 +3,9 @@
 import logging
 
 from sqlalchemy import func, select
+from test_registration import post_form
 
 from jnt.models import IN_PERSON_COUNTER, Registration, SeatCounter, db
-from test_registration import post_form
 
 
 def count(app) -> int:
