@@ -84,7 +84,8 @@ class RegistrationForm(FlaskForm):
         description="Par exemple : accès en fauteuil roulant, interprétation en langue des signes, sous-titrage.",
     )
     consent = BooleanField(
-        validators=[DataRequired("Vous devez prendre connaissance de la notice pour vous inscrire.")]
+        "Notice sur les données personnelles",
+        validators=[DataRequired("Vous devez prendre connaissance de la notice pour vous inscrire.")],
     )
     # One random value per displayed form: a second submission of the same form is recognised.
     submission_id = HiddenField(validators=[Optional(), Length(max=64)])
