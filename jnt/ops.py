@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Blueprint, Flask, current_app, jsonify
+from flask.cli import with_appcontext
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -58,6 +59,7 @@ def shown_settings(app: Flask) -> dict:
 
 
 @click.command("check-config")
+@with_appcontext
 def check_config_command() -> None:
     """Print the effective configuration (secrets masked); fail on an inconsistent value."""
     app = current_app._get_current_object()
@@ -98,6 +100,7 @@ def backup(source: Path, target: Path) -> None:
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
     """Copy the SQLite database to PATH while the site keeps serving."""
