@@ -5,7 +5,7 @@ import hashlib
 import hmac
 
 from flask import Flask, abort, current_app, request
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from . import errors, seats
 from .forms import HONEYPOT_FIELD
@@ -34,6 +34,9 @@ def hit(scope: str, key: str, limit: int, window: int) -> bool:
     mine = (ThrottleEvent.scope == scope, ThrottleEvent.key == key)
     seats.begin_write()
     try:
+        if db.session.get_bind().dialect.name == "postgresql":
+            # SQLite's BEGIN IMMEDIATE serialises writers; PostgreSQL needs a lock per key.
+            db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{scope}:{key}"})
         db.session.execute(delete(ThrottleEvent).where(*mine, ThrottleEvent.at < since))
         count = db.session.scalar(select(func.count()).where(*mine, ThrottleEvent.at >= since))
         if count >= limit:

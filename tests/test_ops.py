@@ -20,6 +20,7 @@ def test_healthz_reports_database_ok(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+@pytest.mark.sqlite_only
 def test_healthz_reports_unreachable_database(make_app, tmp_path):
     app = make_app()
     app.config["SQLALCHEMY_DATABASE_URI"] = "unused"  # the engine below is what counts
@@ -92,6 +93,7 @@ def registrations_and_counter(path) -> tuple[int, int, str]:
     return confirmed, taken, integrity
 
 
+@pytest.mark.sqlite_only
 def test_backup_is_consistent_under_writes(make_app, tmp_path):
     app = make_app(IN_PERSON_CAPACITY=1000)
     stop = threading.Event()
