@@ -35,9 +35,8 @@ def worker_pids(master: int) -> list[int]:
 
 def test_rate_limit_holds_across_workers(tmp_path, database_uri):
     settings = {"PREVIEW_NOW": OPEN_NOW, "REGISTRATION_RATE_LIMIT": 5, "SQLALCHEMY_DATABASE_URI": database_uri}
-    with Gunicorn(tmp_path / "instance", settings, workers=3) as server:
-        with ThreadPoolExecutor(6) as pool:
-            codes = list(pool.map(lambda n: register(server.url, n, "remote"), range(12)))
+    with Gunicorn(tmp_path / "instance", settings, workers=3) as server, ThreadPoolExecutor(6) as pool:
+        codes = list(pool.map(lambda n: register(server.url, n, "remote"), range(12)))
     assert sorted(codes) == [303] * 5 + [429] * 7
 
 
