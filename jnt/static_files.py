@@ -95,6 +95,8 @@ def build(source: Path, out: Path) -> dict:
 
 def init_app(app: Flask) -> None:
     """Build the static folder, serve it with WhiteNoise, and hash url_for('static') URLs."""
+    if app.debug:
+        return  # `flask run --debug`: Flask serves jnt/static as it is, edits show at once
     out = Path(app.config["STATIC_BUILD_DIR"] or os.path.join(app.instance_path, "static"))
     manifest = build(Path(app.static_folder), out)
     app.extensions["jnt_static_manifest"] = manifest

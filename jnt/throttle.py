@@ -4,7 +4,7 @@ import datetime as dt
 import hashlib
 import hmac
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, current_app, make_response, request
 from sqlalchemy import delete, func, select, text
 
 from . import errors, seats
@@ -58,7 +58,9 @@ def guard_registration():
         return errors.render_error(400, *HONEYPOT_MESSAGE)
     cfg = current_app.config
     if not hit(SCOPE, client_key(), cfg["REGISTRATION_RATE_LIMIT"], cfg["REGISTRATION_RATE_WINDOW"]):
-        abort(429)
+        response = make_response(errors.render_error(429, *errors.MESSAGES[429]))
+        response.headers["Retry-After"] = str(cfg["REGISTRATION_RATE_WINDOW"])
+        return response
     return None
 
 

@@ -6,7 +6,7 @@ import threading
 import pytest
 from conftest import valid_registration
 
-from jnt import booking, create_app
+from jnt import booking, create_app, seats
 from jnt.config import ConfigError
 from jnt.models import db
 
@@ -129,6 +129,10 @@ def test_backup_is_consistent_under_writes(make_app, tmp_path):
         assert confirmed == taken
         counts.append(taken)
     assert counts == sorted(counts) and counts[-1] > counts[0] > 0
+    restored = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{copies[-1]}", IN_PERSON_CAPACITY=1000)
+    assert restored.test_client().get("/healthz").status_code == 200
+    with restored.app_context():
+        assert seats.status().taken == counts[-1]
 
 
 def test_backup_refuses_non_sqlite(runner, app):

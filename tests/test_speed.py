@@ -79,3 +79,9 @@ def test_page_etag_changes_with_seat_count(client):
     response = client.get("/", headers={"If-None-Match": first.headers["ETag"]})
     assert response.status_code == 200
     assert "<strong>2</strong> places en présentiel" in response.get_data(as_text=True)
+
+
+def test_debug_serves_static_unhashed(make_app):
+    client = make_app(DEBUG=True).test_client()
+    assert 'href="/static/css/jnt.css"' in client.get("/").get_data(as_text=True)
+    assert client.get("/static/css/jnt.css").status_code == 200

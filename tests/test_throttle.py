@@ -18,6 +18,7 @@ def test_rate_limit_refuses_with_french_429(make_app):
     assert [post_registration(client, n).status_code for n in range(3)] == [303, 303, 303]
     refused = post_registration(client, 3)
     assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "600"
     assert "Trop de tentatives" in refused.get_data(as_text=True)
     assert "<html" in refused.get_data(as_text=True)
     htmx = post_registration(client, 4, **{"HX-Request": "true"})
