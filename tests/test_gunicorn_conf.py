@@ -37,3 +37,11 @@ def test_bind_and_workers_from_environment(monkeypatch):
     monkeypatch.setenv("JNT_WORKERS", "2")
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert conf["bind"] == "unix:/run/jnt/jnt.sock" and conf["workers"] == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("proxies", "hsts"), [(0, False), (1, True)])
+def test_forwarded_proto_trusted_only_by_setting(tmp_path, proxies, hsts):
+    with Gunicorn(tmp_path / "instance", {"TRUSTED_PROXIES": proxies}, workers=1) as server:
+        response = requests.get(server.url + "/", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+    assert ("Strict-Transport-Security" in response.headers) is hsts
