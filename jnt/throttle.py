@@ -37,7 +37,8 @@ def hit(scope: str, key: str, limit: int, window: int) -> bool:
         if db.session.get_bind().dialect.name == "postgresql":
             # SQLite's BEGIN IMMEDIATE serialises writers; PostgreSQL needs a lock per key.
             db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{scope}:{key}"})
-        db.session.execute(delete(ThrottleEvent).where(*mine, ThrottleEvent.at < since))
+        # Expired events of the scope go (all addresses): the table stays as small as the window.
+        db.session.execute(delete(ThrottleEvent).where(ThrottleEvent.scope == scope, ThrottleEvent.at < since))
         count = db.session.scalar(select(func.count()).where(*mine, ThrottleEvent.at >= since))
         if count >= limit:
             db.session.rollback()

@@ -1,6 +1,9 @@
 """Operations: /healthz, configuration checks, check-config and backup."""
 
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -77,6 +80,19 @@ def test_check_config_fails_on_inconsistent_value(runner, app):
     result = runner.invoke(args=["check-config"])
     assert result.exit_code != 0
     assert "IN_PERSON_CAPACITY" in result.output
+
+
+def test_check_config_command_names_inconsistent_setting(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JNT_")}
+    env.update(JNT_INSTANCE_PATH=str(tmp_path), JNT_SECRET_KEY=STRONG, JNT_RSVP_DEADLINE="2023-02-01T00:00:00+01:00")
+    command = [sys.executable, "-m", "flask", "--app", "jnt", "check-config"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert "RSVP_DEADLINE" in result.stderr and "Traceback" not in result.stderr
+    env.pop("JNT_RSVP_DEADLINE")
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "Configuration cohérente." in result.stdout
+    assert STRONG not in result.stdout
 
 
 def registrations_and_counter(path) -> tuple[int, int, str]:

@@ -1,7 +1,9 @@
 """Registration POSTs are limited per client address, in the database."""
 
+import datetime as dt
+
 from conftest import form_fields, valid_registration
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from jnt.models import Registration, ThrottleEvent, db
 
@@ -37,3 +39,15 @@ def test_rate_limit_is_per_address(make_app):
     assert post_registration(first, 1).status_code == 429
     second.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert post_registration(second, 2).status_code == 303
+
+
+def test_expired_events_are_forgotten(make_app):
+    app = make_app(REGISTRATION_RATE_LIMIT=1, REGISTRATION_RATE_WINDOW=60)
+    client = app.test_client()
+    assert post_registration(client, 0).status_code == 303
+    with app.app_context():
+        db.session.execute(update(ThrottleEvent).values(at=ThrottleEvent.at - dt.timedelta(seconds=61)))
+        db.session.commit()
+    assert post_registration(client, 1).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ThrottleEvent)) == 1
