@@ -25,6 +25,10 @@ def compress_and_tag(response: Response) -> Response:
     if response.mimetype != "text/html" or "Content-Encoding" in response.headers:
         return response
     response.vary.add("Accept-Encoding")
+    if "Cache-Control" not in response.headers:
+        # Browsers may keep a copy but must ask again (a 304 when unchanged); shared caches keep none.
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
     body = response.get_data()
     encoding = encoding_for(request.headers.get("Accept-Encoding", ""))
     if encoding and len(body) >= MIN_SIZE:

@@ -67,6 +67,7 @@ def test_unchanged_page_costs_a_304(client):
     etag = first.headers["ETag"]
     again = client.get("/programme", headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
+    assert first.headers["Cache-Control"] == "private, no-cache"
     other = client.get("/forum", headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
     assert other.status_code == 200
 
