@@ -21,6 +21,8 @@ max_requests_jitter = 200
 # X-Forwarded-* are trusted only through the app's TRUSTED_PROXIES setting (ProxyFix), not here.
 forwarded_allow_ips = "127.0.0.1,::1"
 secure_scheme_headers = {}
+# Gunicorn 24+: no control socket in $HOME (shared path, unneeded: systemd sends the signals).
+control_socket_disable = True
 
 accesslog = "-"
 errorlog = "-"
