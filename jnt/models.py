@@ -6,9 +6,9 @@ import os
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import with_appcontext
-from flask_migrate import Migrate, upgrade
+from flask_migrate import Migrate, stamp, upgrade
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -151,11 +151,15 @@ def _sqlite_begin(conn) -> None:
 
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+BASELINE = "0001"  # the initial revision: what `create_all` used to build before migrations
 migrate = Migrate(directory=MIGRATIONS)
 
 
 def init_db() -> None:
     """Apply the Alembic migrations (the only thing that creates tables), then the seat counter; idempotent."""
+    tables = set(inspect(db.engine).get_table_names())
+    if "registrations" in tables and "alembic_version" not in tables:
+        stamp(directory=MIGRATIONS, revision=BASELINE)  # a database made by the former create_all()
     upgrade(directory=MIGRATIONS)
     if db.session.get(SeatCounter, IN_PERSON_COUNTER) is None:
         db.session.add(SeatCounter(name=IN_PERSON_COUNTER, taken=0))

@@ -2,9 +2,9 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
-from jnt.models import IN_PERSON_COUNTER, SeatCounter, db
+from jnt.models import IN_PERSON_COUNTER, SeatCounter, db, init_db
 
 
 def test_init_db_twice_keeps_data(app, runner):
@@ -31,3 +31,16 @@ def test_migration_is_at_head(app):
     with app.app_context(), db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     assert current == "0001"
+
+
+def test_database_from_before_migrations_is_adopted(make_app):
+    app = make_app()
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(text("DROP TABLE alembic_version"))
+        db.session.commit()
+        db.create_all()  # as the former init-db did
+        init_db()
+        current = MigrationContext.configure(db.session.connection()).get_current_revision()
+        assert current == "0001"
+        assert db.session.get(SeatCounter, IN_PERSON_COUNTER).taken == 0
