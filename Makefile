@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format vendor bench
+.PHONY: run test lint format vendor bench migration-initial
 
 $(VENV)/.run-deps: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,3 +37,10 @@ lint: $(VENV)/.test-deps
 
 vendor:
 	$(PY) scripts/vendor_assets.py
+
+# Regenerate the initial migration from jnt/models.py (before the first release only; later, add revisions).
+migration-initial: $(VENV)/.run-deps
+	rm -f jnt/migrations/versions/0001_*.py
+	tmp=$$(mktemp -d) && JNT_TESTING=true JNT_SECRET_KEY=regen JNT_INSTANCE_PATH=$$tmp \
+	  JNT_SQLALCHEMY_DATABASE_URI=sqlite:///$$tmp/vide.sqlite3 \
+	  $(BIN)/flask --app jnt db revision --autogenerate --rev-id 0001 -m "schema initial" && rm -rf $$tmp

@@ -23,3 +23,10 @@
 # Shown on /mentions-legales.
 # LEGAL_PUBLISHER = "Éditeur : ..."
 # LEGAL_HOSTING = "Hébergeur : ..."
+
+# Behind a reverse proxy (nginx): trust its X-Forwarded-* headers (number of proxies).
+# TRUSTED_PROXIES = 1
+
+# Registration POSTs allowed per client address and window (seconds).
+# REGISTRATION_RATE_LIMIT = 30
+# REGISTRATION_RATE_WINDOW = 600

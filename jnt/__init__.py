@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from htmx_flask import Htmx
 
-from . import config, errors, models, registration, retention, site
+from . import config, errors, html_cache, models, ops, registration, retention, security, site, static_files, throttle
 from .event import load as load_event
 from .forms import csrf
 
@@ -18,8 +18,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("JNT_INSTANCE_PATH") or None, instance_relative_config=True)
     config.load(app, test_config)
     app.extensions["jnt_event"] = event = load_event(app.config["EVENT_FILE"])
-    if app.config["RSVP_DEADLINE"] > event.start:
-        raise config.ConfigError("RSVP_DEADLINE : la date limite d'inscription est après le début de l'événement")
+    config.check_event(app, event)
+    html_cache.init_app(app)  # first: its after_request hook then runs last
     htmx.init_app(app)
     csrf.init_app(app)
     models.init_app(app)
@@ -28,4 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     retention.init_app(app)
     app.register_blueprint(site.bp)
     app.register_blueprint(registration.bp)
+    # Production hooks (issue 6): health, CLI, rate limit, static files, then headers and proxies outermost.
+    ops.init_app(app)
+    throttle.init_app(app)
+    static_files.init_app(app)
+    security.init_app(app)
     return app

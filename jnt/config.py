@@ -4,13 +4,14 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import click
 from flask import Flask
 
 from .event import DEFAULT_FILE
 
 
-class ConfigError(RuntimeError):
-    """A setting is missing or inconsistent; the message names it."""
+class ConfigError(click.ClickException, RuntimeError):
+    """A setting is missing or inconsistent; the message names it (the CLI prints it without a traceback)."""
 
 
 DEFAULTS = {
@@ -42,7 +43,24 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     # SQLite busy timeout in seconds: writers queue instead of failing.
     "SQLITE_BUSY_TIMEOUT": 30,
+    # Production (issue 6). Reverse proxies in front whose X-Forwarded-* headers are trusted (0 = none).
+    "TRUSTED_PROXIES": 0,
+    # True forces the Secure flag; otherwise the session cookie is Secure whenever the request is HTTPS.
+    "SESSION_COOKIE_SECURE": False,
+    # Registration POSTs allowed per client address and window (seconds), counted in the database.
+    # Generous: a whole administration may share one outgoing address.
+    "REGISTRATION_RATE_LIMIT": 30,
+    "REGISTRATION_RATE_WINDOW": 600,
+    # Where hashed and precompressed static files are written at start-up (None = instance/static).
+    "STATIC_BUILD_DIR": None,
 }
+
+# Values copied from examples or docs: never a real secret.
+PLACEHOLDER_SECRETS = {
+    "...", "changeme", "change-me", "change_me", "secret", "secret-key", "secret_key", "dev", "development",
+    "test", "test-secret", "your-secret-key", "replace-me", "xxx", "none", "null",
+}  # fmt: skip
+MIN_SECRET_LENGTH = 24
 
 
 def load(app: Flask, test_config: dict | None) -> None:
@@ -80,11 +98,28 @@ def check(app: Flask) -> None:
             "SECRET_KEY manquant : définissez JNT_SECRET_KEY ou SECRET_KEY dans instance/config.py "
             '(python -c "import secrets; print(secrets.token_hex(32))")'
         )
+    secret = str(cfg["SECRET_KEY"])
+    weak = secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH
+    if weak and not (cfg.get("TESTING") or cfg.get("DEBUG")):
+        raise ConfigError(
+            f"SECRET_KEY : valeur d'exemple ou trop courte (moins de {MIN_SECRET_LENGTH} caractères) ; "
+            'générez-en une avec python -c "import secrets; print(secrets.token_hex(32))"'
+        )
     cap = cfg["IN_PERSON_CAPACITY"]
     if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0:
         raise ConfigError(f"IN_PERSON_CAPACITY : entier positif ou nul attendu ({cap!r})")
     days = cfg["RETENTION_DAYS"]
     if not isinstance(days, int) or isinstance(days, bool) or days < 0:
         raise ConfigError(f"RETENTION_DAYS : entier positif ou nul attendu ({days!r})")
+    for name, minimum in (("TRUSTED_PROXIES", 0), ("REGISTRATION_RATE_LIMIT", 1), ("REGISTRATION_RATE_WINDOW", 1)):
+        value = cfg[name]
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise ConfigError(f"{name} : entier supérieur ou égal à {minimum} attendu ({value!r})")
     if not Path(cfg["EVENT_FILE"]).is_file():
         raise ConfigError(f"EVENT_FILE : fichier introuvable ({cfg['EVENT_FILE']})")
+
+
+def check_event(app: Flask, event) -> None:
+    """Settings that must agree with the event's content."""
+    if app.config["RSVP_DEADLINE"] > event.start:
+        raise ConfigError("RSVP_DEADLINE : la date limite d'inscription est après le début de l'événement")

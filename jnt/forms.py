@@ -27,6 +27,8 @@ REQUIRED = "Ce champ est obligatoire."
 # C0/C1 control characters (tab and newlines are allowed only in the free-text field).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 LINE_BREAK = re.compile(r"[\t\r\n]")
+# A field people never see nor reach; bots fill it (checked in throttle.py, before the view).
+HONEYPOT_FIELD = "website"
 
 
 def _strip(value):
@@ -89,6 +91,7 @@ class RegistrationForm(FlaskForm):
     )
     # One random value per displayed form: a second submission of the same form is recognised.
     submission_id = HiddenField(validators=[Optional(), Length(max=64)])
+    website = StringField("Site web (laissez ce champ vide)", validators=[Optional()])
 
     def validate_email(self, field):
         """Check the address with email-validator and keep its normalised form."""

@@ -1,12 +1,14 @@
 """SQLAlchemy models and the database set-up (SQLite pragmas, init-db)."""
 
 import datetime as dt
+import os
 
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import with_appcontext
+from flask_migrate import Migrate, stamp, upgrade
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -148,9 +150,17 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+BASELINE = "0001"  # the initial revision: what `create_all` used to build before migrations
+migrate = Migrate(directory=MIGRATIONS)
+
+
 def init_db() -> None:
-    """Create missing tables and the seat counter; safe to run again."""
-    db.create_all()
+    """Apply the Alembic migrations (the only thing that creates tables), then the seat counter; idempotent."""
+    tables = set(inspect(db.engine).get_table_names())
+    if "registrations" in tables and "alembic_version" not in tables:
+        stamp(directory=MIGRATIONS, revision=BASELINE)  # a database made by the former create_all()
+    upgrade(directory=MIGRATIONS)
     if db.session.get(SeatCounter, IN_PERSON_COUNTER) is None:
         db.session.add(SeatCounter(name=IN_PERSON_COUNTER, taken=0))
     db.session.commit()
@@ -159,7 +169,7 @@ def init_db() -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the database schema (idempotent)."""
+    """Create or upgrade the database schema (idempotent)."""
     init_db()
     click.echo("Base de données prête.")
 
@@ -167,4 +177,5 @@ def init_db_command() -> None:
 def init_app(app: Flask) -> None:
     """Bind the database to the app and register its commands."""
     db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)  # `flask --app jnt db ...` (batch: SQLite ALTERs)
     app.cli.add_command(init_db_command)

@@ -1,6 +1,7 @@
 """A real gunicorn serving the app on loopback, for concurrency and browser tests."""
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -29,6 +30,10 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("JNT_")}
         self.env["JNT_INSTANCE_PATH"] = str(instance)
+        # Outside TESTING the app refuses a missing or placeholder secret.
+        self.env["JNT_SECRET_KEY"] = secrets.token_hex(32)
+        # Hashed, precompressed static files: built once for all servers of the run.
+        self.env["JNT_STATIC_BUILD_DIR"] = str(ROOT / "build" / "test-static")
         self.env.setdefault("JNT_SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'jnt.sqlite3'}")
         self.env.update({f"JNT_{k}": str(v) for k, v in settings.items()})
         self.workers = workers

@@ -1,6 +1,5 @@
 """The seat limit under real concurrency: several gunicorn workers, one SQLite file."""
 
-import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -8,6 +7,7 @@ import pytest
 import requests
 from conftest import OPEN_NOW, form_fields, valid_registration
 from server import Gunicorn
+from sqlalchemy import create_engine, text
 
 CLIENTS = 30
 CAPACITY = 5
@@ -35,29 +35,40 @@ def register_all(url: str, emails: list[str]) -> list[tuple[str, int, str]]:
         return list(pool.map(one, emails))
 
 
-def stored(db_path) -> dict[str, str]:
-    with sqlite3.connect(db_path) as conn:
-        return dict(conn.execute("SELECT email, status FROM registrations WHERE mode = 'in_person'"))
+def query(database_uri: str, sql: str) -> list:
+    engine = create_engine(database_uri)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(sql)))
+    finally:
+        engine.dispose()
 
 
-def seat_counter(db_path) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT taken FROM seat_counters").fetchone()[0]
+def stored(database_uri) -> dict[str, str]:
+    return dict(query(database_uri, "SELECT email, status FROM registrations WHERE mode = 'in_person'"))
 
 
-def run(tmp_path, emails, **settings):
-    instance = tmp_path / "instance"
-    config = {"SECRET_KEY": "s", "PREVIEW_NOW": OPEN_NOW, "IN_PERSON_CAPACITY": CAPACITY, **settings}
-    with Gunicorn(instance, config, workers=4) as server:
+def seat_counter(database_uri) -> int:
+    return query(database_uri, "SELECT taken FROM seat_counters")[0][0]
+
+
+def run(tmp_path, database_uri, emails, **settings):
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "PREVIEW_NOW": OPEN_NOW,
+        "IN_PERSON_CAPACITY": CAPACITY,
+        **settings,
+    }
+    with Gunicorn(tmp_path / "instance", config, workers=4) as server:
         answers = register_all(server.url, emails)
         logs = server.logs()
-    return answers, logs, instance / "jnt.sqlite3"
+    return answers, logs, database_uri
 
 
 @pytest.mark.slow
-def test_concurrent_registrations_never_oversell(tmp_path):
+def test_concurrent_registrations_never_oversell(tmp_path, database_uri):
     emails = [f"agent{i}@example.org" for i in range(CLIENTS)]
-    answers, logs, db_path = run(tmp_path, emails)
+    answers, logs, db_path = run(tmp_path, database_uri, emails)
     assert all(status == 200 for _, status, _ in answers), answers
     assert "database is locked" not in logs
     rows = stored(db_path)
@@ -69,9 +80,9 @@ def test_concurrent_registrations_never_oversell(tmp_path):
 
 
 @pytest.mark.slow
-def test_concurrent_duplicates_store_one_row(tmp_path):
+def test_concurrent_duplicates_store_one_row(tmp_path, database_uri):
     emails = ["meme.personne@example.org"] * 8 + [f"autre{i}@example.org" for i in range(4)]
-    answers, logs, db_path = run(tmp_path, emails)
+    answers, logs, db_path = run(tmp_path, database_uri, emails)
     assert all(status in (200, 409) for _, status, _ in answers), answers
     assert "database is locked" not in logs
     assert [s for _, s, _ in answers].count(409) == 7
@@ -81,10 +92,10 @@ def test_concurrent_duplicates_store_one_row(tmp_path):
 
 
 @pytest.mark.slow
-def test_control_run_harness_catches_an_oversell(tmp_path):
+def test_control_run_harness_catches_an_oversell(tmp_path, database_uri):
     # With the racy count-then-insert rule, the same harness must see more confirmed seats than exist.
     emails = [f"agent{i}@example.org" for i in range(CLIENTS)]
-    answers, _, db_path = run(tmp_path, emails, SEAT_RULE="unsafe-count")
+    answers, _, db_path = run(tmp_path, database_uri, emails, SEAT_RULE="unsafe-count")
     confirmed = list(stored(db_path).values()).count("confirmed")
     told_confirmed = [e for e, _, told in answers if told == "confirmed"]
     assert confirmed > CAPACITY

@@ -65,12 +65,12 @@ def test_app_refuses_to_start_with_a_broken_content_file(tmp_path):
     broken = tmp_path / "jnt.toml"
     broken.write_text(DEFAULT_FILE.read_text(encoding="utf-8").replace('title = "Journée', 'titre = "Journée', 1))
     with pytest.raises(ContentError, match=r"event\.title"):
-        create_app({"SECRET_KEY": "x", "EVENT_FILE": str(broken)})
+        create_app({"TESTING": True, "SECRET_KEY": "x", "EVENT_FILE": str(broken)})
 
 
 def test_app_refuses_a_missing_content_file(tmp_path):
     with pytest.raises(ConfigError, match="EVENT_FILE"):
-        create_app({"SECRET_KEY": "x", "EVENT_FILE": str(tmp_path / "absent.toml")})
+        create_app({"TESTING": True, "SECRET_KEY": "x", "EVENT_FILE": str(tmp_path / "absent.toml")})
 
 
 def test_another_edition_needs_only_a_new_file(make_app, tmp_path):

@@ -259,6 +259,7 @@ def test_times_are_stored_in_utc(app, client):
     assert abs((created - before).total_seconds()) < 60
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_connections_are_durable_and_concurrent(app):
     with app.app_context():
         conn = db.session.connection()

@@ -1,0 +1,47 @@
+"""Gunicorn settings for `gunicorn wsgi:app` (read from the current folder; command-line options win).
+
+Environment: JNT_BIND (e.g. 0.0.0.0:8000 or unix:/run/jnt/jnt.sock) or PORT, JNT_WORKERS.
+"""
+
+import multiprocessing
+import os
+import re
+
+from gunicorn.glogging import Logger
+
+bind = os.environ.get("JNT_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+# Sync workers: the requests are short; SQLite writers queue on its lock (busy timeout).
+workers = int(os.environ.get("JNT_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+timeout = 30  # a worker stuck longer is killed and replaced
+graceful_timeout = 30  # on restart (SIGHUP) or stop (SIGTERM), in-flight requests finish first
+keepalive = 5
+# Recycle workers now and then (leaks), not all at once.
+max_requests = 2000
+max_requests_jitter = 200
+# X-Forwarded-* are trusted only through the app's TRUSTED_PROXIES setting (ProxyFix), not here.
+forwarded_allow_ips = "127.0.0.1,::1"
+secure_scheme_headers = {}
+# Gunicorn 24+: no control socket in $HOME (shared path, unneeded: systemd sends the signals).
+control_socket_disable = True
+
+accesslog = "-"
+errorlog = "-"
+# No client address, referrer, user agent nor query string (personal data, tokens):
+# time, method, path (private links masked), status, size, duration.
+access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
+
+PRIVATE_PATH = re.compile(r"(/gerer/)[^/?#]+")
+
+
+class MaskingLogger(Logger):
+    """The access log never shows the token of a private management link."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = PRIVATE_PATH.sub(r"\1***", atoms["U"] or "")
+        atoms["r"] = f"{atoms['m']} {atoms['U']} {atoms['H']}"
+        atoms["q"] = atoms["f"] = "-"
+        return atoms
+
+
+logger_class = MaskingLogger

@@ -1,0 +1,47 @@
+"""HTML responses: compressed when the client accepts it, with an ETag so unchanged pages cost a 304."""
+
+import gzip
+
+import brotli
+from flask import Flask, Response, request
+
+MIN_SIZE = 512
+
+
+def encoding_for(accept: str) -> str | None:
+    """The best encoding the client accepts: br, then gzip."""
+    accepted = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    if "br" in accepted:
+        return "br"
+    if "gzip" in accepted:
+        return "gzip"
+    return None
+
+
+def compress_and_tag(response: Response) -> Response:
+    """Compress HTML bodies, add an ETag, answer 304 when the client already has this version."""
+    if request.method not in ("GET", "HEAD") or response.direct_passthrough or response.is_streamed:
+        return response
+    if response.mimetype != "text/html" or "Content-Encoding" in response.headers:
+        return response
+    response.vary.add("Accept-Encoding")
+    if "Cache-Control" not in response.headers:
+        # Browsers may keep a copy but must ask again (a 304 when unchanged); shared caches keep none.
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
+    body = response.get_data()
+    encoding = encoding_for(request.headers.get("Accept-Encoding", ""))
+    if encoding and len(body) >= MIN_SIZE:
+        # Deterministic output (gzip mtime=0), so the ETag below is stable per representation.
+        data = brotli.compress(body, quality=5) if encoding == "br" else gzip.compress(body, 6, mtime=0)
+        response.set_data(data)
+        response.headers["Content-Encoding"] = encoding
+    if response.status_code == 200:
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the hook (runs after the views' own after_request hooks)."""
+    app.after_request(compress_and_tag)

@@ -1,0 +1,118 @@
+"""Operations: /healthz, `flask check-config` and `flask backup`."""
+
+import os
+import re
+import sqlite3
+from pathlib import Path
+
+import click
+from flask import Blueprint, Flask, current_app, jsonify
+from flask.cli import with_appcontext
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from . import config
+from .models import db
+
+bp = Blueprint("ops", __name__)
+
+SECRET_NAMES = re.compile(r"SECRET|PASSWORD|TOKEN|API_KEY", re.IGNORECASE)
+URI_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+SHOWN_PREFIXES = ("SESSION_COOKIE_", "SQLALCHEMY_", "MAIL_", "WTF_")
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness and database check for the load balancer: no personal data, no cache."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except Exception:
+        current_app.logger.exception("healthz: base de données injoignable")
+        response = jsonify(status="error", database="injoignable")
+        response.status_code = 503
+    else:
+        response = jsonify(status="ok", database="ok")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def masked(name: str, value):
+    """A setting's value as safe to print: secrets hidden, passwords in URIs hidden."""
+    if value is None:
+        return None
+    if SECRET_NAMES.search(name):
+        return "********" if value else value
+    if isinstance(value, str) and "://" in value:
+        try:
+            return make_url(value).render_as_string(hide_password=True)
+        except Exception:
+            return URI_PASSWORD.sub(r"\1***@", value)
+    return value
+
+
+def shown_settings(app: Flask) -> dict:
+    """Our settings (DEFAULTS) and the Flask ones an operator sets, masked."""
+    names = set(config.DEFAULTS) | {k for k in app.config if k.startswith(SHOWN_PREFIXES)}
+    names |= {"DEBUG", "TESTING"}
+    return {name: masked(name, app.config.get(name)) for name in sorted(names)}
+
+
+@click.command("check-config")
+@with_appcontext
+def check_config_command() -> None:
+    """Print the effective configuration (secrets masked); fail on an inconsistent value."""
+    app = current_app._get_current_object()
+    for name, value in shown_settings(app).items():
+        click.echo(f"{name} = {value!r}")
+    try:
+        config.check(app)
+        config.check_event(app, app.extensions["jnt_event"])
+    except config.ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Configuration cohérente.")
+
+
+def sqlite_path(uri: str) -> Path:
+    """The file behind a sqlite:/// URI, or a ClickException for another database."""
+    url = make_url(uri)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise click.ClickException(
+            "backup : seule une base SQLite (fichier) est copiée ainsi ; pour PostgreSQL, utilisez pg_dump."
+        )
+    return Path(url.database)
+
+
+def backup(source: Path, target: Path) -> None:
+    """A consistent online copy with SQLite's backup API (readers and writers keep going)."""
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    dst = sqlite3.connect(tmp)
+    try:
+        with dst:
+            src.backup(dst)  # all pages in one step: one consistent snapshot
+        dst.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
+    finally:
+        dst.close()
+        src.close()
+    os.replace(tmp, target)
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the SQLite database to PATH while the site keeps serving."""
+    source = sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if not source.is_file():
+        raise click.ClickException(f"backup : base introuvable ({source})")
+    backup(source, path)
+    click.echo(f"Copie de la base écrite dans {path}.")
+
+
+def init_app(app: Flask) -> None:
+    """Register /healthz and the commands."""
+    app.register_blueprint(bp)
+    app.cli.add_command(check_config_command)
+    app.cli.add_command(backup_command)

@@ -1,0 +1,72 @@
+"""Security headers on every response, the session cookie's flags, and trusted proxies."""
+
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+# No 'unsafe-inline' / 'unsafe-eval': htmx is configured by a meta tag, its styles live in jnt.css.
+# img-src data: for the DSFR's inline SVG icons (background and mask images in its CSS).
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+    )
+)
+HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    # Sends the origin on same-origin HTTPS posts, so Flask-WTF's referrer check keeps working.
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+class SecurityHeaders:
+    """WSGI middleware: adds the headers to every response, static files and errors included.
+
+    A middleware rather than an after_request hook, because WhiteNoise answers for
+    static files before Flask sees the request.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        https = environ.get("wsgi.url_scheme") == "https"
+
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            extra = [h for h in HEADERS if h[0].lower() not in present]
+            if https:
+                extra.append(HSTS)
+            return start_response(status, [*headers, *extra], exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS (or if forced)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
+
+
+def init_app(app: Flask) -> None:
+    """Wrap the WSGI app (call last, after other middlewares) and set the session interface."""
+    app.session_interface = SessionInterface()
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        # Outermost: X-Forwarded-For/Proto/Host/Prefix are trusted only from that many proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)

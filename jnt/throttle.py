@@ -1,0 +1,70 @@
+"""Registration POSTs: a honeypot for bots, and a per-address limit counted in the database."""
+
+import datetime as dt
+import hashlib
+import hmac
+
+from flask import Flask, current_app, make_response, request
+from sqlalchemy import delete, func, select, text
+
+from . import errors, seats
+from .forms import HONEYPOT_FIELD
+from .models import ThrottleEvent, db, utcnow
+
+SCOPE = "register"
+HONEYPOT_MESSAGE = (
+    "Demande refusée",
+    "Votre demande n’a pas pu être traitée. Si vous êtes une personne, rechargez la page et réessayez.",
+)
+
+
+def client_key() -> str:
+    """The client's address, keyed with the secret: comparable, but no IP address stored."""
+    address = (request.remote_addr or "inconnue").encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), address, hashlib.sha256).hexdigest()
+
+
+def hit(scope: str, key: str, limit: int, window: int) -> bool:
+    """Count one event; False when the key already had `limit` events in the window.
+
+    One write transaction (BEGIN IMMEDIATE on SQLite): all workers share the count.
+    """
+    now = utcnow()
+    since = now - dt.timedelta(seconds=window)
+    mine = (ThrottleEvent.scope == scope, ThrottleEvent.key == key)
+    seats.begin_write()
+    try:
+        if db.session.get_bind().dialect.name == "postgresql":
+            # SQLite's BEGIN IMMEDIATE serialises writers; PostgreSQL needs a lock per key.
+            db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{scope}:{key}"})
+        # Expired events of the scope go (all addresses): the table stays as small as the window.
+        db.session.execute(delete(ThrottleEvent).where(ThrottleEvent.scope == scope, ThrottleEvent.at < since))
+        count = db.session.scalar(select(func.count()).where(*mine, ThrottleEvent.at >= since))
+        if count >= limit:
+            db.session.rollback()
+            return False
+        db.session.add(ThrottleEvent(scope=scope, key=key, at=now))
+        db.session.commit()
+        return True
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def guard_registration():
+    """Before a registration POST: refuse a filled honeypot (400), then a flooding address (429)."""
+    if request.method != "POST" or request.endpoint != "registration.submit":
+        return None
+    if request.form.get(HONEYPOT_FIELD):
+        return errors.render_error(400, *HONEYPOT_MESSAGE)
+    cfg = current_app.config
+    if not hit(SCOPE, client_key(), cfg["REGISTRATION_RATE_LIMIT"], cfg["REGISTRATION_RATE_WINDOW"]):
+        response = make_response(errors.render_error(429, *errors.MESSAGES[429]))
+        response.headers["Retry-After"] = str(cfg["REGISTRATION_RATE_WINDOW"])
+        return response
+    return None
+
+
+def init_app(app: Flask) -> None:
+    """Check registration POSTs before the view runs."""
+    app.before_request(guard_registration)
