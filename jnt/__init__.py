@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from htmx_flask import Htmx
 
-from . import config, errors, models, registration, site
+from . import config, errors, models, organisers, registration, site
 from .event import load as load_event
 from .forms import csrf
 
@@ -27,4 +27,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(site.bp)
     app.register_blueprint(registration.bp)
+    organisers.init_app(app)
     return app

@@ -42,6 +42,15 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     # SQLite busy timeout in seconds: writers queue instead of failing.
     "SQLITE_BUSY_TIMEOUT": 30,
+    # Organisers: idle time (seconds) after which the signed session cookie is refused (login again).
+    "PERMANENT_SESSION_LIFETIME": 4 * 3600,
+    # Failed organiser logins allowed per account and per client address within the window;
+    # beyond, attempts are refused (even with the right password) until the window has passed.
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_WINDOW_MINUTES": 15,
+    # Registrations per page in the organisers' list.
+    "ORGANISER_PAGE_SIZE": 50,
 }
 
 
@@ -86,5 +95,8 @@ def check(app: Flask) -> None:
     days = cfg["RETENTION_DAYS"]
     if not isinstance(days, int) or isinstance(days, bool) or days < 0:
         raise ConfigError(f"RETENTION_DAYS : entier positif ou nul attendu ({days!r})")
+    for name in ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_MINUTES"):
+        if not isinstance(cfg[name], int) or isinstance(cfg[name], bool) or cfg[name] < 1:
+            raise ConfigError(f"{name} : entier strictement positif attendu ({cfg[name]!r})")
     if not Path(cfg["EVENT_FILE"]).is_file():
         raise ConfigError(f"EVENT_FILE : fichier introuvable ({cfg['EVENT_FILE']})")
