@@ -29,7 +29,7 @@ def read_password() -> str:
 def normalise(email: str) -> str:
     """The address as stored: validated, normalised, lower-cased."""
     try:
-        return validate_email(email, check_deliverability=False).normalized.lower()
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         raise click.BadParameter("adresse e-mail invalide", param_hint="EMAIL") from None
 
