@@ -27,7 +27,7 @@ def register(app, **overrides):
     """Store a registration through the real booking code; returns its id."""
     with app.app_context():
         n = overrides.pop("n", 0)
-        data = valid_registration(email=f"personne{n}@example.org", last_name=f"Nom{n}", **overrides)
+        data = valid_registration(**{"email": f"personne{n}@example.org", "last_name": f"Nom{n}", **overrides})
         outcome = booking.register({**data, "submission_id": None})
         assert outcome.registration is not None
         return outcome.registration.id
