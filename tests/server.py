@@ -58,7 +58,7 @@ class Gunicorn:
             try:
                 requests.get(self.url + "/mentions-legales", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # workers still booting
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not answer within 30 s")
 

@@ -35,7 +35,8 @@ def post_mark(client, registration_id: int, mark: str, htmx: bool = False, q: st
 def test_checkin_lists_only_expected_attendees_by_name(org):
     text = org.get("/organisateurs/pointage").text
     names = ["dupont", "Durand", "Émile", "Faure"]
-    assert [text.index(f"<strong>{n}</strong>") for n in names] == sorted(text.index(f"<strong>{n}</strong>") for n in names)
+    order = [text.index(f"<strong>{n}</strong>") for n in names]
+    assert order == sorted(order)
     assert "Attente" not in text and "Distance" not in text
     assert "<strong>0</strong> présent sur <strong>4</strong> attendus" in text
 
