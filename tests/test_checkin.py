@@ -41,6 +41,14 @@ def test_checkin_lists_only_expected_attendees_by_name(org):
     assert "<strong>0</strong> présent sur <strong>4</strong> attendus" in text
 
 
+@pytest.mark.parametrize(
+    ("q", "found"), [("emile", {"Émile"}), ("DU", {"Durand", "dupont"}), ("camille fau", {"Faure"})]
+)
+def test_checkin_search_ignores_case_and_accents(org, q, found):
+    text = org.get("/organisateurs/pointage", query_string={"q": q}).text
+    assert {n for n in ["dupont", "Durand", "Émile", "Faure"] if f"<strong>{n}</strong>" in text} == found
+
+
 def test_checkin_search_as_you_type_returns_fragment(org):
     response = org.get("/organisateurs/pointage?q=fau", headers={"HX-Request": "true"})
     assert response.text.lstrip().startswith('<div id="resultats">') and "<html" not in response.text
