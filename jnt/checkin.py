@@ -8,7 +8,6 @@ from sqlalchemy import func, select, update
 from . import audit, seats
 from .models import CONFIRMED, IN_PERSON, Registration, db, utcnow
 from .organiser_auth import login_required
-from .organiser_forms import ConfirmForm
 
 bp = Blueprint("checkin", __name__, url_prefix="/pointage")
 EXPECTED = (Registration.mode == IN_PERSON, Registration.status == CONFIRMED)
@@ -52,7 +51,7 @@ def _query_text() -> str:
 def index():
     """The phone-first check-in page; htmx gets only the result list while typing."""
     q = _query_text()
-    context = {"people": expected(q), "q": q, "tally": tally(), "form": ConfirmForm()}
+    context = {"people": expected(q), "q": q, "tally": tally()}
     partial = request.htmx and not request.htmx.history_restore_request
     template = "organisers/_checkin_results.html" if partial else "organisers/checkin.html"
     response = make_response(render_template(template, **context))
@@ -78,7 +77,7 @@ def toggle(registration_id: int, mark: str):
     if person is None:
         abort(404)
     if request.htmx:
-        context = {"person": person, "tally": tally(), "form": ConfirmForm(), "q": _query_text()}
+        context = {"person": person, "tally": tally(), "q": _query_text()}
         response = make_response(render_template("organisers/_checkin_update.html", **context))
         response.vary.add("HX-Request")
         return response
