@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 
-from . import audit, clock
+from . import audit, clock, seats
 from .forms import STRUCTURE_TYPES
 from .models import Registration, db
 from .organiser_auth import login_required
@@ -84,6 +84,7 @@ def write_xlsx(source: Iterator[tuple]) -> tuple[bytes, int]:
 
 def _download(kind: str, content: bytes, count: int, mimetype: str) -> Response:
     """Send the file as an attachment named with today's date, after logging the export."""
+    seats.begin_write()  # a fresh write transaction: the read one may be older than another writer's commit
     audit.record(f"export-{kind}", detail=f"{count} lignes")
     db.session.commit()
     name = f"inscriptions-jnt-{clock.now().astimezone(PARIS).date().isoformat()}.{kind}"
