@@ -43,6 +43,7 @@ def tally() -> tuple[int, int]:
 
 
 def _query_text() -> str:
+    """The search typed (query string or form field), trimmed and bounded."""
     return " ".join((request.values.get("q") or "").split())[:100]
 
 

@@ -53,6 +53,7 @@ def rows() -> Iterator[tuple]:
 
 
 def _csv_cell(value) -> str:
+    """A CSV cell: dates as « AAAA-MM-JJ HH:MM », nothing for None."""
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return "" if value is None else str(value)

@@ -26,10 +26,12 @@ def digest(value: str) -> str:
 
 
 def _window_start() -> dt.datetime:
+    """The oldest instant whose failures still count."""
     return utcnow() - dt.timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
 
 
 def _count(scope: str, key: str, since: dt.datetime) -> int:
+    """Events of this scope and key since that instant."""
     where = (ThrottleEvent.scope == scope, ThrottleEvent.key == key, ThrottleEvent.at >= since)
     return db.session.scalar(select(func.count()).where(*where))
 

@@ -54,6 +54,7 @@ def allowed(action: str, registration: Registration) -> bool:
 
 
 def _load(registration_id: int) -> Registration:
+    """The registration, or a 404 page."""
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         abort(404)

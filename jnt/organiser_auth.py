@@ -16,7 +16,7 @@ BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
 
 
 @functools.cache
-def _decoy_hash() -> str:
+def decoy_hash() -> str:
     """A hash checked for unknown accounts, so both failures take the same time."""
     return generate_password_hash("jnt-decoy-password")
 
@@ -52,6 +52,7 @@ def login_required(view):
 
 
 def _login_page(form: LoginForm, status: int = 200, error: str | None = None):
+    """The login page, with an error message when there is one."""
     return render_template("organisers/login.html", form=form, error=error), status
 
 
@@ -75,7 +76,7 @@ def authenticate():
         error = f"Trop de tentatives de connexion. Réessayez dans {minutes} minutes."
         return _login_page(form, 429, error)
     organiser = db.session.scalar(select(Organiser).where(Organiser.email == email))
-    stored = organiser.password_hash if organiser else _decoy_hash()
+    stored = organiser.password_hash if organiser else decoy_hash()
     if not check_password_hash(stored, form.password.data) or organiser is None:
         current_app.logger.info("Connexion organisateur refusée")
         return _login_page(form, 401, BAD_CREDENTIALS)

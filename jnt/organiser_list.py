@@ -67,6 +67,8 @@ def search(query: Select, text: str) -> Select:
 
 @dataclass(frozen=True)
 class Page:
+    """One page of results, with the total and the number of pages."""
+
     items: list
     total: int
     number: int
@@ -90,6 +92,8 @@ def registrations(criteria: Criteria) -> Page:
 
 @dataclass(frozen=True)
 class Counts:
+    """The dashboard's figures."""
+
     in_person: int
     capacity: int
     waiting: int

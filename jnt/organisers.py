@@ -54,3 +54,4 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(organiser_cli.organiser)
+    organiser_auth.decoy_hash()  # computed once per process, so no login pays for it
