@@ -1,5 +1,7 @@
 """Organisers' area: access control, login, session, failed-attempt limits, private headers."""
 
+import datetime as dt
+
 import pytest
 from conftest import csrf_token
 from itsdangerous import TimestampSigner
@@ -123,6 +125,19 @@ def test_login_limit_per_account_refuses_even_right_password(make_app):
     # Same letters in another case: same account, still refused; another account is not locked.
     assert login(client, email=EMAIL.upper()).status_code == 429
     assert login(client, email="autre@example.org").status_code == 303
+
+
+def test_login_limit_lifts_after_window(make_app):
+    app = make_app(LOGIN_MAX_FAILURES_PER_ACCOUNT=2, LOGIN_WINDOW_MINUTES=15)
+    add_organiser(app)
+    client = app.test_client()
+    for _ in range(2):
+        login(client, password="mauvais mot de passe")
+    assert login(client).status_code == 429
+    with app.app_context():  # sixteen minutes later
+        db.session.execute(db.update(ThrottleEvent).values(at=ThrottleEvent.at - dt.timedelta(minutes=16)))
+        db.session.commit()
+    assert login(client).status_code == 303
 
 
 def test_login_limit_per_address_spans_accounts(make_app):

@@ -131,3 +131,11 @@ def test_action_confirmation_step_changes_nothing(app, org):
     page = org.get("/organisateurs/inscriptions/1/annuler")
     assert "Cette action est définitive" in page.text and state(app, 1) == (IN_PERSON, CONFIRMED)
     assert org.get("/organisateurs/inscriptions/99/annuler").status_code == 404
+
+
+def test_action_no_longer_possible_changes_nothing(app, org):
+    page = org.get("/organisateurs/inscriptions/1/promouvoir")
+    assert "n’est pas possible" in page.text and "<button" not in page.text.split("<main")[1].split("Se déconnecter")[1]
+    response = org.post("/organisateurs/inscriptions/1/promouvoir", data={"csrf_token": page_token(page.text)})
+    assert response.status_code == 303 and state(app, 1) == (IN_PERSON, CONFIRMED)
+    assert "n’est plus possible" in org.get("/organisateurs/").text and audit(app) == []
