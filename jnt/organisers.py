@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Flask, make_response, render_template, request
 
-from . import checkin, exports, organiser_actions, organiser_auth
+from . import checkin, exports, organiser_actions, organiser_auth, organiser_cli
 from .organiser_auth import login_required
 from .organiser_list import MODE_LABELS, SORTS, STATUS_LABELS, Criteria, counts, registrations
 
@@ -50,8 +50,6 @@ def dashboard():
 
 def init_app(app: Flask) -> None:
     """Register the organisers' area and its command line."""
-    from . import organiser_cli
-
     app.register_blueprint(bp)
     app.cli.add_command(organiser_cli.organiser)
     organiser_auth.decoy_hash()  # computed once per process, so no login pays for it
