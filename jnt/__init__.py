@@ -5,7 +5,20 @@ import os
 from flask import Flask
 from htmx_flask import Htmx
 
-from . import config, errors, html_cache, models, ops, registration, retention, security, site, static_files, throttle
+from . import (
+    config,
+    errors,
+    html_cache,
+    models,
+    ops,
+    organisers,
+    registration,
+    retention,
+    security,
+    site,
+    static_files,
+    throttle,
+)
 from .event import load as load_event
 from .forms import csrf
 
@@ -33,4 +46,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     throttle.init_app(app)
     static_files.init_app(app)
     security.init_app(app)
+    organisers.init_app(app)
     return app

@@ -53,6 +53,15 @@ DEFAULTS = {
     "REGISTRATION_RATE_WINDOW": 600,
     # Where hashed and precompressed static files are written at start-up (None = instance/static).
     "STATIC_BUILD_DIR": None,
+    # Organisers: idle time (seconds) after which the signed session cookie is refused (login again).
+    "PERMANENT_SESSION_LIFETIME": 4 * 3600,
+    # Failed organiser logins allowed per account and per client address within the window;
+    # beyond, attempts are refused (even with the right password) until the window has passed.
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_WINDOW_MINUTES": 15,
+    # Registrations per page in the organisers' list.
+    "ORGANISER_PAGE_SIZE": 50,
 }
 
 # Values copied from examples or docs: never a real secret.
@@ -115,6 +124,9 @@ def check(app: Flask) -> None:
         value = cfg[name]
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise ConfigError(f"{name} : entier supérieur ou égal à {minimum} attendu ({value!r})")
+    for name in ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_MINUTES"):
+        if not isinstance(cfg[name], int) or isinstance(cfg[name], bool) or cfg[name] < 1:
+            raise ConfigError(f"{name} : entier strictement positif attendu ({cfg[name]!r})")
     if not Path(cfg["EVENT_FILE"]).is_file():
         raise ConfigError(f"EVENT_FILE : fichier introuvable ({cfg['EVENT_FILE']})")
 

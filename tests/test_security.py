@@ -3,6 +3,7 @@
 import pytest
 from conftest import form_fields, valid_registration
 from sqlalchemy import func, select
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from jnt.models import Registration, db
 
@@ -14,12 +15,21 @@ REQUIRED = {
 }
 
 
+def placeholder(converter):
+    """A value the converter accepts: a number, one of the listed words, or any text."""
+    if isinstance(converter, IntegerConverter):
+        return 1
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "x"
+
+
 def every_url(app) -> list[str]:
     """One URL per rule of the URL map (placeholder values for arguments)."""
     urls = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            values = {arg: "x" for arg in rule.arguments}
+            values = {arg: placeholder(rule._converters.get(arg)) for arg in rule.arguments}
             if rule.endpoint == "static":
                 values = {"filename": "css/jnt.css"}
             urls.append(app.url_for(rule.endpoint, **values))

@@ -1,0 +1,92 @@
+"""Check-in on the day (/organisateurs/pointage) and the printable sign-in sheet."""
+
+import unicodedata
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from sqlalchemy import func, select, update
+
+from . import audit, seats
+from .models import CONFIRMED, IN_PERSON, Registration, db, utcnow
+from .organiser_auth import login_required
+
+bp = Blueprint("checkin", __name__, url_prefix="/pointage")
+EXPECTED = (Registration.mode == IN_PERSON, Registration.status == CONFIRMED)
+
+
+def plain(text: str) -> str:
+    """Lower-case text without accents, for matching and sorting (« Lefèvre » → « lefevre »)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
+def name_key(registration: Registration) -> tuple:
+    """Sort by last name, then first name, ignoring case and accents (Émile next to Emma)."""
+    return plain(registration.last_name), plain(registration.first_name), registration.id
+
+
+def expected(text: str = "") -> list[Registration]:
+    """Confirmed in-person attendees whose name or organisation has every typed word, by name.
+
+    Filtered in Python (a few hundred people at most) so that typing without accents matches.
+    """
+    words = plain(text).split()
+    people = db.session.scalars(select(Registration).where(*EXPECTED))
+    return sorted(
+        (p for p in people if all(w in plain(f"{p.first_name} {p.last_name} {p.organisation}") for w in words)),
+        key=name_key,
+    )
+
+
+def tally() -> tuple[int, int]:
+    """(present, expected) among confirmed in-person attendees."""
+    present = func.count(Registration.checked_in_at)
+    return tuple(db.session.execute(select(present, func.count()).where(*EXPECTED)).one())
+
+
+def _query_text() -> str:
+    """The search typed (query string or form field), trimmed and bounded."""
+    return " ".join((request.values.get("q") or "").split())[:100]
+
+
+@bp.get("")
+@login_required
+def index():
+    """The phone-first check-in page; htmx gets only the result list while typing."""
+    q = _query_text()
+    context = {"people": expected(q), "q": q, "tally": tally()}
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "organisers/_checkin_results.html" if partial else "organisers/checkin.html"
+    response = make_response(render_template(template, **context))
+    response.vary.update(("HX-Request", "HX-History-Restore-Request"))
+    return response
+
+
+@bp.post("/<int:registration_id>/<any(present, absent):mark>")
+@login_required
+def toggle(registration_id: int, mark: str):
+    """Mark present (or undo) with a single UPDATE, so concurrent check-ins never overwrite each other."""
+    seats.begin_write()
+    value = utcnow() if mark == "present" else None
+    # Present: only when not already marked (the first time is kept); undo: clears it.
+    condition = Registration.checked_in_at.is_(None) if mark == "present" else Registration.checked_in_at.is_not(None)
+    changed = db.session.execute(
+        update(Registration).where(Registration.id == registration_id, *EXPECTED, condition).values(checked_in_at=value)
+    ).rowcount
+    if changed:
+        audit.record("pointage" if mark == "present" else "pointage-annule", registration_id)
+    db.session.commit()
+    person = db.session.scalar(select(Registration).where(Registration.id == registration_id, *EXPECTED))
+    if person is None:
+        abort(404)
+    if request.htmx:
+        context = {"person": person, "tally": tally(), "q": _query_text()}
+        response = make_response(render_template("organisers/_checkin_update.html", **context))
+        response.vary.add("HX-Request")
+        return response
+    return redirect(url_for(".index", q=_query_text() or None, _anchor=f"personne-{registration_id}"), 303)
+
+
+@bp.get("/emargement")
+@login_required
+def sheet():
+    """The printable sign-in sheet: confirmed in-person attendees sorted by last name."""
+    return render_template("organisers/sign_in_sheet.html", people=expected())

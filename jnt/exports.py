@@ -1,0 +1,110 @@
+"""Exports of the registrations: one row generator, a CSV writer and an XLSX writer."""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import func, select
+
+from . import audit, clock, seats
+from .forms import STRUCTURE_TYPES
+from .models import Registration, db
+from .organiser_auth import login_required
+from .organiser_list import MODE_LABELS, STATUS_LABELS
+
+bp = Blueprint("exports", __name__)
+PARIS = ZoneInfo("Europe/Paris")
+HEADER = (
+    "Nom", "Prénom", "Adresse e-mail", "Organisation", "Type de structure", "Fonction", "Mode",
+    "Statut", "Besoins d’accessibilité", "Inscrit le", "Présent le",
+)  # fmt: skip
+# A cell starting with one of these is read as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def neutralise(value: str) -> str:
+    """Prefix an apostrophe to text a spreadsheet would run as a formula; the text itself is kept."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _paris(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored naive-UTC timestamp as a naive Paris time (what the organisers read)."""
+    return moment.replace(tzinfo=dt.UTC).astimezone(PARIS).replace(tzinfo=None) if moment else None
+
+
+def rows() -> Iterator[tuple]:
+    """The header, then one row per registration (sorted by name): the only source of both exports."""
+    types = dict(STRUCTURE_TYPES)
+    yield HEADER
+    query = select(Registration).order_by(
+        func.lower(Registration.last_name), func.lower(Registration.first_name), Registration.id
+    )
+    for r in db.session.scalars(query):
+        texts = (r.last_name, r.first_name, r.email, r.organisation, types.get(r.structure_type, r.structure_type),
+                 r.job_title, MODE_LABELS.get(r.mode, r.mode), STATUS_LABELS.get(r.status, r.status),
+                 r.accessibility_needs or "")  # fmt: skip
+        yield (*(neutralise(t) for t in texts), _paris(r.created_at), _paris(r.checked_in_at))
+
+
+def _csv_cell(value) -> str:
+    """A CSV cell: dates as « AAAA-MM-JJ HH:MM », nothing for None."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else str(value)
+
+
+def write_csv(source: Iterator[tuple]) -> tuple[bytes, int]:
+    """UTF-8 with BOM and semicolons (French Excel), RFC 4180 quoting and CRLF; returns (bytes, data rows)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    count = -1
+    for row in source:
+        writer.writerow([_csv_cell(v) for v in row])
+        count += 1
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), count
+
+
+def write_xlsx(source: Iterator[tuple]) -> tuple[bytes, int]:
+    """An XLSX workbook written by openpyxl; returns (bytes, data rows)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Inscriptions")
+    count = -1
+    for row in source:
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+        count += 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue(), count
+
+
+def _download(kind: str, content: bytes, count: int, mimetype: str) -> Response:
+    """Send the file as an attachment named with today's date, after logging the export."""
+    seats.begin_write()  # a fresh write transaction: the read one may be older than another writer's commit
+    audit.record(f"export-{kind}", detail=f"{count} lignes")
+    db.session.commit()
+    name = f"inscriptions-jnt-{clock.now().astimezone(PARIS).date().isoformat()}.{kind}"
+    response = Response(content, content_type=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/export.csv")
+@login_required
+def export_csv():
+    """All registrations as CSV."""
+    content, count = write_csv(rows())
+    return _download("csv", content, count, "text/csv; charset=utf-8")
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export_xlsx():
+    """All registrations as XLSX."""
+    content, count = write_xlsx(rows())
+    return _download("xlsx", content, count, XLSX_TYPE)

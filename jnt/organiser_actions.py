@@ -1,0 +1,109 @@
+"""Waiting-list actions: promote, move to remote, cancel; each confirmed, then recorded."""
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+
+from . import audit, lifecycle, seats
+from .models import IN_PERSON, WAITING, Registration, db
+from .organiser_auth import login_required
+from .organiser_forms import ConfirmForm
+
+bp = Blueprint("actions", __name__, url_prefix="/inscriptions")
+
+
+@dataclass(frozen=True)
+class Action:
+    slug: str
+    title: str
+    question: str
+    button: str
+
+
+ACTIONS = {
+    "promouvoir": Action(
+        "promouvoir",
+        "Attribuer une place en présentiel",
+        "Attribuer une place en présentiel à cette personne de la liste d’attente ?",
+        "Attribuer la place",
+    ),
+    "distanciel": Action(
+        "distanciel",
+        "Passer à distance",
+        "Faire participer cette personne à distance ? Sa place en présentiel (ou sa place dans la "
+        "liste d’attente) est libérée et revient à la première personne en attente.",
+        "Passer à distance",
+    ),
+    "annuler": Action(
+        "annuler",
+        "Annuler l’inscription",
+        "Annuler cette inscription ? Ses données sont supprimées et sa place en présentiel revient "
+        "à la première personne en attente. Cette action est définitive.",
+        "Annuler l’inscription",
+    ),
+}
+
+
+def allowed(action: str, registration: Registration) -> bool:
+    """Whether the action makes sense for this registration right now."""
+    if action == "promouvoir":
+        return registration.status == WAITING
+    if action == "distanciel":
+        return registration.mode == IN_PERSON
+    return action == "annuler"
+
+
+def _load(registration_id: int) -> Registration:
+    """The registration, or a 404 page."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.get("/<int:registration_id>/<any(promouvoir, distanciel, annuler):action>")
+@login_required
+def confirm(registration_id: int, action: str):
+    """The confirmation step: who, what will happen, and the button that does it."""
+    registration = _load(registration_id)
+    return render_template(
+        "organisers/confirm.html",
+        registration=registration,
+        action=ACTIONS[action],
+        possible=allowed(action, registration),
+        free=seats.status().remaining,
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/<int:registration_id>/<any(promouvoir, distanciel, annuler):action>")
+@login_required
+def perform(registration_id: int, action: str):
+    """Do the confirmed action in one write transaction, with its audit entry."""
+    seats.begin_write()
+    registration = _load(registration_id)
+    if not allowed(action, registration):
+        db.session.rollback()
+        flash("Cette action n’est plus possible : l’inscription a changé entre-temps.", "warning")
+        return redirect(url_for("organisers.dashboard"), 303)
+    name = registration.full_name
+    promoted = None
+    if action == "promouvoir":
+        if not lifecycle.promote(registration):
+            db.session.rollback()
+            flash("Aucune place en présentiel n’est libre : la personne reste en liste d’attente.", "error")
+            return redirect(url_for("organisers.dashboard"), 303)
+        message = f"{name} a maintenant une place en présentiel."
+    elif action == "distanciel":
+        promoted = lifecycle.switch_to_remote(registration)
+        message = f"{name} participe maintenant à distance."
+    else:
+        promoted = lifecycle.cancel(registration)
+        message = f"L’inscription de {name} est annulée."
+    audit.record(action, registration_id)
+    if promoted is not None:
+        audit.record("promotion-automatique", promoted.id)
+        message += f" La place libérée a été attribuée à {promoted.full_name}."
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("organisers.dashboard"), 303)

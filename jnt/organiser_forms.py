@@ -1,0 +1,30 @@
+"""Forms of the organisers' area (login, confirmations, check-in buttons)."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField
+from wtforms.validators import DataRequired, Length, Optional
+
+REQUIRED = "Ce champ est obligatoire."
+
+
+class LoginForm(FlaskForm):
+    """The organisers' login form."""
+
+    email = EmailField(
+        "Adresse e-mail",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[DataRequired(REQUIRED), Length(max=254)],
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Mot de passe",
+        validators=[DataRequired(REQUIRED), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField(validators=[Optional(), Length(max=300)])
+
+
+class ConfirmForm(FlaskForm):
+    """A POST that only needs its CSRF token (confirmed actions, logout, check-in)."""
+
+    q = HiddenField(validators=[Optional(), Length(max=100)])

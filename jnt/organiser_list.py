@@ -1,0 +1,121 @@
+"""The organisers' list of registrations: search, filters, sort, pagination, and the counts."""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import current_app
+from sqlalchemy import Select, func, or_, select
+
+from .forms import STRUCTURE_TYPES
+from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
+
+MODE_LABELS = {IN_PERSON: "Présentiel", REMOTE: "À distance"}
+STATUS_LABELS = {CONFIRMED: "Confirmée", WAITING: "Liste d’attente"}
+SORTS = {
+    "nom": ("Nom (A → Z)", (func.lower(Registration.last_name), func.lower(Registration.first_name))),
+    "-nom": ("Nom (Z → A)", (func.lower(Registration.last_name).desc(), func.lower(Registration.first_name).desc())),
+    "organisation": ("Organisation", (func.lower(Registration.organisation), func.lower(Registration.last_name))),
+    "-date": ("Plus récentes d’abord", (Registration.created_at.desc(),)),
+    "date": ("Plus anciennes d’abord", (Registration.created_at,)),
+    "attente": ("Ordre de la liste d’attente", (Registration.queued_at.is_(None), Registration.queued_at)),
+}
+DEFAULT_SORT = "-date"
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What the visitor asked for; unknown values fall back to defaults (never an error)."""
+
+    q: str = ""
+    mode: str = ""
+    status: str = ""
+    sort: str = DEFAULT_SORT
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "Criteria":
+        """Read and clean the query string."""
+        page = args.get("page", "1")
+        return cls(
+            q=" ".join(args.get("q", "").split())[:100],
+            mode=args.get("mode", "") if args.get("mode") in MODE_LABELS else "",
+            status=args.get("statut", "") if args.get("statut") in STATUS_LABELS else "",
+            sort=args.get("tri", DEFAULT_SORT) if args.get("tri") in SORTS else DEFAULT_SORT,
+            page=int(page) if page.isdigit() and 0 < int(page) < 100000 else 1,
+        )
+
+    def query_string(self, **changes) -> str:
+        """This search's query string, with some values changed (for sort and page links)."""
+        values = {"q": self.q, "mode": self.mode, "statut": self.status, "tri": self.sort, "page": self.page}
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v and not (k == "page" and v == 1)})
+
+
+def search(query: Select, text: str) -> Select:
+    """Every word must appear in the name, the organisation or the e-mail (case-insensitive)."""
+    for word in text.split():
+        query = query.where(
+            or_(
+                Registration.first_name.icontains(word, autoescape=True),
+                Registration.last_name.icontains(word, autoescape=True),
+                Registration.organisation.icontains(word, autoescape=True),
+                Registration.email.icontains(word, autoescape=True),
+            )
+        )
+    return query
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of results, with the total and the number of pages."""
+
+    items: list
+    total: int
+    number: int
+    pages: int
+
+
+def registrations(criteria: Criteria) -> Page:
+    """One page of the registrations matching the criteria."""
+    query = search(select(Registration), criteria.q)
+    if criteria.mode:
+        query = query.where(Registration.mode == criteria.mode)
+    if criteria.status:
+        query = query.where(Registration.status == criteria.status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    size = current_app.config["ORGANISER_PAGE_SIZE"]
+    pages = max((total + size - 1) // size, 1)
+    number = min(criteria.page, pages)
+    ordered = query.order_by(*SORTS[criteria.sort][1], Registration.id).limit(size).offset((number - 1) * size)
+    return Page(list(db.session.scalars(ordered)), total, number, pages)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The dashboard's figures."""
+
+    in_person: int
+    capacity: int
+    waiting: int
+    remote: int
+    total: int
+    by_structure: list
+
+
+def counts() -> Counts:
+    """The figures at a glance: seats, waiting list, remote, total, by type of structure."""
+    rows = db.session.execute(
+        select(Registration.mode, Registration.status, func.count()).group_by(Registration.mode, Registration.status)
+    ).all()
+    by = {(mode, status): n for mode, status, n in rows}
+    per_type_query = select(Registration.structure_type, func.count()).group_by(Registration.structure_type)
+    per_type = dict(db.session.execute(per_type_query).all())
+    by_structure = [(label, per_type.get(value, 0)) for value, label in STRUCTURE_TYPES]
+    return Counts(
+        in_person=by.get((IN_PERSON, CONFIRMED), 0),
+        capacity=current_app.config["IN_PERSON_CAPACITY"],
+        waiting=by.get((IN_PERSON, WAITING), 0),
+        remote=by.get((REMOTE, CONFIRMED), 0),
+        total=sum(by.values()),
+        by_structure=by_structure,
+    )

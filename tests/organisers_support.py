@@ -1,0 +1,38 @@
+"""Helpers for the organisers' tests: accounts, login, and registrations to look at."""
+
+import re
+
+from conftest import csrf_token, valid_registration
+
+from jnt import booking
+
+PASSWORD = "un mot de passe assez long"
+EMAIL = "orga@example.org"
+
+
+def add_organiser(app, email: str = EMAIL, password: str = PASSWORD) -> None:
+    """Create an account through the real CLI command (password piped on stdin)."""
+    result = app.test_cli_runner().invoke(args=["organiser", "add", email], input=password + "\n")
+    assert result.exit_code == 0, result.output
+
+
+def login(client, email: str = EMAIL, password: str = PASSWORD, **environ):
+    """Post the login form with its CSRF token; returns the response."""
+    page = client.get("/organisateurs/connexion", environ_base=environ)
+    data = {"csrf_token": csrf_token(page.text), "email": email, "password": password}
+    return client.post("/organisateurs/connexion", data=data, environ_base=environ)
+
+
+def register(app, **overrides):
+    """Store a registration through the real booking code; returns its id."""
+    with app.app_context():
+        n = overrides.pop("n", 0)
+        data = valid_registration(**{"email": f"personne{n}@example.org", "last_name": f"Nom{n}", **overrides})
+        outcome = booking.register({**data, "submission_id": None})
+        assert outcome.registration is not None
+        return outcome.registration.id
+
+
+def page_token(html: str) -> str:
+    """The CSRF token of any form on an organiser page (including the hand-written ones)."""
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)

@@ -1,0 +1,70 @@
+"""`flask --app jnt organiser add|list|remove`."""
+
+from organisers_support import EMAIL, PASSWORD, add_organiser
+from server import Gunicorn
+from werkzeug.security import check_password_hash
+
+from jnt import organiser_cli
+from jnt.models import Organiser, db
+
+
+def stored(app) -> list[Organiser]:
+    with app.app_context():
+        return db.session.scalars(db.select(Organiser)).all()
+
+
+def test_organiser_add_reads_piped_password_and_hashes_it(app, runner):
+    result = runner.invoke(args=["organiser", "add", " Orga@Example.ORG "], input=PASSWORD + "\n")
+    assert result.exit_code == 0 and "Compte organisateur créé : orga@example.org" in result.output
+    [account] = stored(app)
+    assert account.email == "orga@example.org"
+    assert account.password_hash.startswith("scrypt:") and PASSWORD not in account.password_hash
+    assert check_password_hash(account.password_hash, PASSWORD)
+
+
+def test_organiser_add_prompts_twice_at_a_terminal(app, runner, monkeypatch):
+    monkeypatch.setattr(organiser_cli, "stdin_is_tty", lambda: True)
+    typed = f"{PASSWORD}\nune autre saisie!!\n{PASSWORD}\n{PASSWORD}\n"
+    result = runner.invoke(args=["organiser", "add", EMAIL], input=typed)
+    assert result.exit_code == 0, result.output
+    assert "Confirmez le mot de passe" in result.output
+    assert check_password_hash(stored(app)[0].password_hash, PASSWORD)
+
+
+def test_organiser_add_refuses_short_password_and_duplicates(app, runner):
+    short = runner.invoke(args=["organiser", "add", EMAIL], input="court\n")
+    assert short.exit_code == 1 and "12" in short.output
+    assert stored(app) == []
+    add_organiser(app)
+    again = runner.invoke(args=["organiser", "add", EMAIL.upper()], input=PASSWORD + "\n")
+    assert again.exit_code == 1 and "existe déjà" in again.output
+    assert len(stored(app)) == 1
+
+
+def test_organiser_add_refuses_invalid_email(app, runner):
+    result = runner.invoke(args=["organiser", "add", "pas-une-adresse"], input=PASSWORD + "\n")
+    assert result.exit_code == 2 and stored(app) == []
+
+
+def test_organiser_list_shows_emails_not_hashes(app, runner):
+    assert "Aucun compte organisateur." in runner.invoke(args=["organiser", "list"]).output
+    add_organiser(app)
+    add_organiser(app, email="b@example.org")
+    output = runner.invoke(args=["organiser", "list"]).output
+    assert "orga@example.org" in output and "b@example.org" in output and "scrypt" not in output
+
+
+def test_organiser_remove_deletes_the_account(app, runner):
+    add_organiser(app)
+    result = runner.invoke(args=["organiser", "remove", EMAIL])
+    assert result.exit_code == 0 and stored(app) == []
+    missing = runner.invoke(args=["organiser", "remove", EMAIL])
+    assert missing.exit_code == 1 and "aucun compte" in missing.output
+
+
+def test_organiser_add_through_a_real_pipe(tmp_path):
+    server = Gunicorn(tmp_path, {})
+    server.flask("init-db")
+    result = server.flask("organiser", "add", EMAIL, input=PASSWORD + "\n")
+    assert "Compte organisateur créé" in result.stdout
+    assert EMAIL in server.flask("organiser", "list").stdout

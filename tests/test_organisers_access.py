@@ -1,0 +1,187 @@
+"""Organisers' area: access control, login, session, failed-attempt limits, private headers."""
+
+import datetime as dt
+
+import pytest
+from conftest import csrf_token
+from itsdangerous import TimestampSigner
+from organisers_support import EMAIL, PASSWORD, add_organiser, login, page_token, register
+
+from jnt.models import ThrottleEvent, db
+
+LOGIN = "/organisateurs/connexion"
+OPEN_ENDPOINTS = {"organisers.auth.login", "organisers.auth.authenticate"}
+
+
+def organiser_requests(app):
+    """Every (method, url) under /organisateurs/ but the login page, with sample arguments."""
+    samples = {"registration_id": 1, "action": "promouvoir", "mark": "present"}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/organisateurs") or rule.endpoint in OPEN_ENDPOINTS:
+            continue
+        with app.test_request_context():
+            url = app.url_for(rule.endpoint, **{name: samples[name] for name in rule.arguments})
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, url
+
+
+def test_organiser_urls_refuse_anonymous_visitors(make_app):
+    # CSRF off, so the guard itself (not the CSRF check) must refuse the POSTs too.
+    app = make_app(WTF_CSRF_ENABLED=False)
+    register(app, n=1, organisation="Mairie de Secretville")
+    client = app.test_client()
+    seen = list(organiser_requests(app))
+    assert len(seen) >= 8  # dashboard, actions, exports, check-in, sheet, logout...
+    for method, url in seen:
+        response = client.open(url, method=method)
+        assert response.status_code == 303, (method, url)
+        assert response.headers["Location"].startswith(LOGIN), (method, url)
+        assert b"Secretville" not in response.data and b"personne1@" not in response.data
+        assert response.headers["Cache-Control"] == "no-store"
+        htmx = client.open(url, method=method, headers={"HX-Request": "true"})
+        assert htmx.status_code == 204 and htmx.headers["HX-Redirect"].startswith(LOGIN), (method, url)
+        assert htmx.data == b""
+
+
+def test_organiser_urls_refuse_removed_account(app):
+    add_organiser(app)
+    client = app.test_client()
+    assert login(client).status_code == 303
+    assert client.get("/organisateurs/").status_code == 200
+    app.test_cli_runner().invoke(args=["organiser", "remove", EMAIL])
+    response = client.get("/organisateurs/")
+    assert response.status_code == 303 and response.headers["Location"].startswith(LOGIN)
+
+
+def test_login_message_same_for_unknown_account_and_wrong_password(app):
+    add_organiser(app)
+    client = app.test_client()
+    wrong = login(client, password="pas le bon mot de passe")
+    unknown = login(client, email="inconnu@example.org")
+    assert wrong.status_code == unknown.status_code == 401
+    message = "Adresse e-mail ou mot de passe incorrect."
+    assert message in wrong.text and message in unknown.text
+    assert client.get("/organisateurs/").status_code == 303
+
+
+def test_login_without_csrf_token_refused(app):
+    add_organiser(app)
+    client = app.test_client()
+    response = client.post(LOGIN, data={"email": EMAIL, "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/organisateurs/").status_code == 303
+
+
+def test_login_then_logout_closes_session(app):
+    add_organiser(app)
+    client = app.test_client()
+    response = login(client)
+    assert response.status_code == 303 and response.headers["Location"] == "/organisateurs/"
+    page = client.get("/organisateurs/")
+    assert page.status_code == 200 and "Inscriptions" in page.text
+    assert client.post("/organisateurs/deconnexion", data={"csrf_token": page_token(page.text)}).status_code == 303
+    assert client.get("/organisateurs/").status_code == 303
+
+
+def test_login_redirects_only_inside_organisers_area(app):
+    add_organiser(app)
+    client = app.test_client()
+    page = client.get(LOGIN, query_string={"suivant": "https://ailleurs.example/organisateurs/"})
+    data = {"csrf_token": csrf_token(page.text), "email": EMAIL, "password": PASSWORD, "next": "//ailleurs.example/"}
+    assert client.post(LOGIN, data=data).headers["Location"] == "/organisateurs/"
+    client = app.test_client()
+    response = client.get("/organisateurs/pointage?q=du")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert 'value="/organisateurs/pointage?q=du"' in page.text  # the login form carries the way back
+    back = "/organisateurs/pointage?q=du"
+    data = {"csrf_token": csrf_token(page.text), "email": EMAIL, "password": PASSWORD, "next": back}
+    assert client.post(LOGIN, data=data).headers["Location"] == back
+
+
+def test_session_expires_after_lifetime(make_app, monkeypatch):
+    app = make_app(PERMANENT_SESSION_LIFETIME=600)
+    add_organiser(app)
+    client = app.test_client()
+    login(client)
+    assert client.get("/organisateurs/").status_code == 200
+    # Eleven minutes later (as seen by the signature check), the cookie is refused.
+    real = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) + 660)
+    response = client.get("/organisateurs/")
+    assert response.status_code == 303 and response.headers["Location"].startswith(LOGIN)
+
+
+def test_login_limit_per_account_refuses_even_right_password(make_app):
+    app = make_app(LOGIN_MAX_FAILURES_PER_ACCOUNT=3)
+    add_organiser(app)
+    add_organiser(app, email="autre@example.org")
+    client = app.test_client()
+    assert [login(client, password="mauvais mot de passe").status_code for _ in range(3)] == [401] * 3
+    refused = login(client)
+    assert refused.status_code == 429
+    assert "Trop de tentatives de connexion. Réessayez dans 15 minutes." in refused.text
+    assert client.get("/organisateurs/").status_code == 303
+    # Same letters in another case: same account, still refused; another account is not locked.
+    assert login(client, email=EMAIL.upper()).status_code == 429
+    assert login(client, email="autre@example.org").status_code == 303
+
+
+def test_login_limit_lifts_after_window(make_app):
+    app = make_app(LOGIN_MAX_FAILURES_PER_ACCOUNT=2, LOGIN_WINDOW_MINUTES=15)
+    add_organiser(app)
+    client = app.test_client()
+    for _ in range(2):
+        login(client, password="mauvais mot de passe")
+    assert login(client).status_code == 429
+    with app.app_context():  # sixteen minutes later
+        db.session.execute(db.update(ThrottleEvent).values(at=ThrottleEvent.at - dt.timedelta(minutes=16)))
+        db.session.commit()
+    assert login(client).status_code == 303
+
+
+def test_login_limit_per_address_spans_accounts(make_app):
+    app = make_app(LOGIN_MAX_FAILURES_PER_ADDRESS=4)
+    add_organiser(app)
+    client = app.test_client()
+    attacker = {"REMOTE_ADDR": "203.0.113.7"}
+    codes = [login(client, email=f"essai{i}@example.org", **attacker).status_code for i in range(4)]
+    assert codes == [401] * 4
+    assert login(client, **attacker).status_code == 429
+    assert login(client, REMOTE_ADDR="198.51.100.2").status_code == 303
+
+
+def test_login_successes_do_not_count_as_failures(make_app):
+    app = make_app(LOGIN_MAX_FAILURES_PER_ACCOUNT=2)
+    add_organiser(app)
+    for _ in range(3):
+        assert login(app.test_client()).status_code == 303
+
+
+def test_throttle_events_hold_no_personal_data(app):
+    add_organiser(app)
+    login(app.test_client(), password="mauvais mot de passe", REMOTE_ADDR="203.0.113.9")
+    with app.app_context():
+        events = db.session.scalars(db.select(ThrottleEvent)).all()
+    assert {e.scope for e in events} == {"login-account", "login-ip"}
+    for e in events:
+        assert len(e.key) == 64 and "orga" not in e.key and "203.0" not in e.key
+
+
+@pytest.mark.parametrize("url", ["/organisateurs/", "/organisateurs/pointage", "/organisateurs/export.csv"])
+def test_organiser_responses_not_stored_nor_indexed(app, url):
+    add_organiser(app)
+    client = app.test_client()
+    login(client)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "noindex" in response.headers["X-Robots-Tag"]
+    if response.mimetype == "text/html":
+        assert '<meta name="robots" content="noindex, nofollow">' in response.text
+
+
+def test_login_page_not_indexed(client):
+    response = client.get(LOGIN)
+    assert response.status_code == 200 and "noindex" in response.headers["X-Robots-Tag"]
+    assert '<meta name="robots" content="noindex, nofollow">' in response.text

@@ -1,0 +1,100 @@
+"""Organisers under concurrency, against a real multi-worker gunicorn."""
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from organisers_support import EMAIL, PASSWORD, add_organiser, register
+from server import Gunicorn
+
+from jnt.models import CONFIRMED, IN_PERSON, WAITING, AuditEntry, Registration, SeatCounter, db
+
+pytestmark = pytest.mark.slow
+WORKERS = 3
+
+
+def token(html: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def attempt(url: str, password: str) -> int:
+    """One login attempt in a fresh connection and session (any worker may answer)."""
+    with requests.Session() as s:
+        page = s.get(url + "/organisateurs/connexion", timeout=30)
+        data = {"csrf_token": token(page.text), "email": EMAIL, "password": password}
+        return s.post(url + "/organisateurs/connexion", data=data, allow_redirects=False, timeout=60).status_code
+
+
+def logged_in(url: str) -> tuple[dict, str]:
+    """Cookies of a logged-in organiser session, and its CSRF token."""
+    with requests.Session() as s:
+        page = s.get(url + "/organisateurs/connexion", timeout=30)
+        data = {"csrf_token": token(page.text), "email": EMAIL, "password": PASSWORD}
+        assert s.post(url + "/organisateurs/connexion", data=data, allow_redirects=False, timeout=60).status_code == 303
+        csrf = token(s.get(url + "/organisateurs/pointage", timeout=30).text)  # stores the token in the session
+        return s.cookies.get_dict(), csrf
+
+
+def post_all(url: str, paths: list[str], cookies: dict, csrf: str) -> list[int]:
+    """POST every path at once from separate connections."""
+
+    def one(path: str) -> int:
+        r = requests.post(url + path, data={"csrf_token": csrf}, cookies=cookies, allow_redirects=False, timeout=60)
+        return r.status_code
+
+    with ThreadPoolExecutor(max_workers=len(paths)) as pool:
+        return list(pool.map(one, paths))
+
+
+def test_login_limit_holds_across_workers(tmp_path, make_app):
+    app = make_app()
+    add_organiser(app)
+    settings = {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5}
+    with Gunicorn(tmp_path, settings, workers=WORKERS) as server:
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            codes = list(pool.map(lambda _: attempt(server.url, "mauvais mot de passe"), range(12)))
+        assert sorted(codes) == [401] * 5 + [429] * 7
+        assert attempt(server.url, PASSWORD) == 429
+
+
+def test_concurrent_promotions_never_exceed_capacity(tmp_path, make_app):
+    # Capacity 1 when they registered: one seat taken, five waiting. Then the venue grows to 3.
+    app = make_app(IN_PERSON_CAPACITY=1)
+    add_organiser(app)
+    ids = [register(app, n=n) for n in range(6)]
+    with Gunicorn(
+        tmp_path,
+        {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "IN_PERSON_CAPACITY": 3},
+        workers=WORKERS,
+    ) as server:
+        cookies, csrf = logged_in(server.url)
+        codes = post_all(server.url, [f"/organisateurs/inscriptions/{i}/promouvoir" for i in ids[1:]], cookies, csrf)
+    assert codes == [303] * 5
+    with app.app_context():
+        statuses = [db.session.get(Registration, i).status for i in ids]
+        assert statuses.count(CONFIRMED) == 3 and statuses.count(WAITING) == 3
+        assert db.session.get(SeatCounter, "in_person").taken == 3
+        promotions = db.session.scalars(db.select(AuditEntry).filter_by(action="promouvoir")).all()
+        promoted = [i for i, status in zip(ids[1:], statuses[1:], strict=True) if status == CONFIRMED]
+        assert sorted(e.registration_id for e in promotions) == promoted
+        assert all(db.session.get(Registration, i).mode == IN_PERSON for i in ids)
+
+
+def test_concurrent_checkins_never_lose_a_mark(tmp_path, make_app):
+    app = make_app(IN_PERSON_CAPACITY=16)
+    add_organiser(app)
+    ids = [register(app, n=n) for n in range(16)]
+    with Gunicorn(
+        tmp_path,
+        {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "IN_PERSON_CAPACITY": 16},
+        workers=WORKERS,
+    ) as server:
+        cookies, csrf = logged_in(server.url)
+        codes = post_all(server.url, [f"/organisateurs/pointage/{i}/present" for i in ids], cookies, csrf)
+        count = requests.get(server.url + "/organisateurs/pointage", cookies=cookies, timeout=30).text
+    assert codes == [303] * 16
+    assert "<strong>16</strong> présents sur <strong>16</strong> attendus" in count
+    with app.app_context():
+        assert all(db.session.get(Registration, i).checked_in_at is not None for i in ids)
+        assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry)) == 16

