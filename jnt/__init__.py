@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from htmx_flask import Htmx
 
-from . import config, errors, models, registration, retention, site
+from . import config, errors, ical, mails, manage, models, outbox, registration, reminders, retention, site
 from .event import load as load_event
 from .forms import csrf
 
@@ -28,4 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     retention.init_app(app)
     app.register_blueprint(site.bp)
     app.register_blueprint(registration.bp)
+    app.register_blueprint(ical.bp)
+    outbox.init_app(app)
+    mails.init_app(app)
+    manage.init_app(app)
+    reminders.init_app(app)
     return app
