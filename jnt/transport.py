@@ -2,6 +2,7 @@
 
 import re
 import smtplib
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
@@ -27,7 +28,8 @@ def build(row: OutboxMessage) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender()
     msg["To"] = row.recipient
-    msg["Subject"] = row.subject
+    # Encoded by the legacy Header: the new folding drops a space between encoded words (CPython bug in 3.11).
+    msg.set_raw("Subject", Header(row.subject, "utf-8", header_name="Subject").encode())
     msg["Date"] = formatdate(localtime=False)
     # Stable per row: if a crash makes us send it again, mail software can recognise the copy.
     msg["Message-ID"] = make_msgid(idstring=f"{row.id}.{re.sub(r'[^a-z0-9]', '.', row.dedupe_key)}", domain=host)

@@ -5,9 +5,12 @@ import time
 
 import icalendar
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from mailtools import SMTPServer, manage_path, outbox_rows, register
 
 from jnt import outbox
+from jnt.config import ConfigError
 from jnt.models import OutboxMessage, Registration, db
 
 
@@ -187,3 +190,47 @@ def test_management_link_in_the_mail_is_a_working_page(mail_app):
     client = mail_app.test_client()
     register(client)
     assert client.get(manage_path(mail_app, "camille.martin@example.org")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"MAIL_SERVER": "smtp.example.org"}, "MAIL_DEFAULT_SENDER"),
+        ({"MAIL_USE_TLS": True, "MAIL_USE_SSL": True}, "MAIL_USE_TLS"),
+        ({"PUBLIC_URL": "jnt.example.org"}, "PUBLIC_URL"),
+        ({"VISIO_URL": "javascript:alert(1)"}, "VISIO_URL"),
+    ],
+)
+def test_mail_settings_that_cannot_work_are_refused(make_app, settings, named):
+    with pytest.raises(ConfigError, match=named):
+        make_app(**settings)
+
+
+def test_smtp_login_with_configured_credentials(make_app):
+    logins = []
+
+    def authenticator(_server, _session, _envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"bon-mot-de-passe")
+
+    server = SMTPServer()
+    server.controller = Controller(
+        server, hostname="127.0.0.1", port=server.port, authenticator=authenticator, auth_require_tls=False
+    )
+    server.controller.start()
+    try:
+        settings = {**server.settings(), "MAIL_USERNAME": "jnt", "MAIL_BACKGROUND": False}
+        wrong = make_app(**settings, MAIL_PASSWORD="mauvais")
+        register(wrong.test_client())
+        assert flush(wrong).failed == 1
+        [row] = outbox_rows(wrong)
+        assert row.sent_at is None and row.last_error.startswith("SMTP")  # refused, kept for later
+        right = make_app(**settings, MAIL_PASSWORD="bon-mot-de-passe")
+        with right.app_context():
+            db.session.execute(db.update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at))
+            db.session.commit()
+        assert flush(right).sent == 1
+    finally:
+        server.stop()
+    assert logins[-1] == (b"jnt", b"bon-mot-de-passe")
+    assert len(server.envelopes) == 1
