@@ -4,7 +4,7 @@ import hashlib
 import logging
 
 import pytest
-from conftest import CLOSED_NOW, csrf_token
+from conftest import CLOSED_NOW, csrf_token, form_fields, valid_registration
 from mailtools import manage_path, outbox_rows, register
 from sqlalchemy import select
 
@@ -207,3 +207,23 @@ def test_unexpected_error_is_logged_without_the_token(app, full_house, monkeypat
     assert "panne simulée" in caplog.text
     assert path.rsplit("/", 1)[1] not in caplog.text
     assert "ann@example.org" in people(app)
+
+
+def test_registering_again_with_htmx_swaps_the_notice_in_place(app, full_house):
+    client = app.test_client()
+    fields = form_fields(client.get("/inscription").get_data(as_text=True))
+    data = {**valid_registration(email="ann@example.org"), **fields}
+    response = client.post("/inscription", data=data, headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["Vary"]
+    assert html.lstrip().startswith('<div id="inscription"')
+    assert "Si cette adresse est déjà inscrite" in html
+    assert len(people(app)) == 2
+
+
+def test_confirmation_page_announces_the_email(app):
+    client = app.test_client()
+    register(client)
+    html = client.get("/inscription/confirmation").get_data(as_text=True)
+    assert "Un e-mail de confirmation est envoyé à camille.martin@example.org" in html
