@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import booking, clock, errors, lifecycle, seats
 from .forms import CancelForm, ModeForm
-from .models import IN_PERSON, REMOTE, WAITING, Registration, db
+from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 
 bp = Blueprint("manage", __name__, url_prefix="/inscription")
 log = logging.getLogger(__name__)
@@ -84,9 +84,15 @@ def switch(token: str):
     registration = _find(token)
     if (refused := _refuse_when_closed()) is not None:
         return refused
+    if form.mode.data == registration.mode:
+        db.session.rollback()  # already so (a form sent twice): nothing to change
+        return redirect(url_for(".show", token=token), 303)
     if form.mode.data == REMOTE:
+        freed = (
+            "Votre place en présentiel" if registration.status == CONFIRMED else "Votre place sur la liste d’attente"
+        )
         lifecycle.switch_to_remote(registration)
-        message = ("success", "Vous participerez à distance. Votre place en présentiel a été libérée.")
+        message = ("success", f"Vous participerez à distance. {freed} a été libérée.")
     elif lifecycle.switch_to_in_person(registration) == WAITING:
         message = ("warning", "Aucune place libre en présentiel : vous êtes sur la liste d’attente.")
     else:

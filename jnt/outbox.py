@@ -103,7 +103,9 @@ def flush(limit: int = 200) -> Report:
                 continue  # another worker has it
             message_id, attempts = row.id, row.attempts
             try:
-                carrier.send(transport.build(row), f"{row.id:06d}-{row.dedupe_key.split(':')[0]}")
+                carrier.send(
+                    transport.build(row), f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}-{row.dedupe_key.split(':')[0]}"
+                )
             except Exception as exc:
                 log.warning("E-mail %s non remis (tentative %s) : %s", message_id, attempts, describe(exc))
                 _record(message_id, attempts, exc)

@@ -4,7 +4,7 @@ import re
 import smtplib
 from email.header import Header
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formataddr, formatdate
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,7 +32,7 @@ def build(row: OutboxMessage) -> EmailMessage:
     msg.set_raw("Subject", Header(row.subject, "utf-8", header_name="Subject").encode())
     msg["Date"] = formatdate(localtime=False)
     # Stable per row: if a crash makes us send it again, mail software can recognise the copy.
-    msg["Message-ID"] = make_msgid(idstring=f"{row.id}.{re.sub(r'[^a-z0-9]', '.', row.dedupe_key)}", domain=host)
+    msg["Message-ID"] = f"<{re.sub(r'[^a-z0-9]', '.', row.dedupe_key)}.{row.created_at:%Y%m%d%H%M%S}.{row.id}@{host}>"
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(row.body_text)
     msg.add_alternative(row.body_html, subtype="html")

@@ -227,3 +227,24 @@ def test_confirmation_page_announces_the_email(app):
     register(client)
     html = client.get("/inscription/confirmation").get_data(as_text=True)
     assert "Un e-mail de confirmation est envoyé à camille.martin@example.org" in html
+
+
+def test_waiting_person_switching_to_remote_leaves_the_list(app, full_house):
+    _, bob = full_house
+    path = manage_path(app, "bob@example.org")
+    page = bob.get(path).get_data(as_text=True)
+    response = bob.post(path + "/mode", data={"csrf_token": csrf_token(page), "mode": REMOTE}, follow_redirects=True)
+    assert "Votre place sur la liste d’attente a été libérée" in response.get_data(as_text=True)
+    assert people(app) == {"ann@example.org": (IN_PERSON, CONFIRMED), "bob@example.org": (REMOTE, CONFIRMED)}
+    assert seats_taken(app) == 1
+
+
+def test_switch_to_the_current_mode_changes_nothing(app, full_house):
+    ann, _ = full_house
+    path = manage_path(app, "ann@example.org")
+    page = ann.get(path).get_data(as_text=True)
+    response = ann.post(path + "/mode", data={"csrf_token": csrf_token(page), "mode": IN_PERSON})
+    assert response.status_code == 303
+    assert people(app)["ann@example.org"] == (IN_PERSON, CONFIRMED)
+    assert seats_taken(app) == 1
+    assert "une place vous est attribuée" not in ann.get(path).get_data(as_text=True)
