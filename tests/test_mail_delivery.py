@@ -1,7 +1,9 @@
 """E-mail through the outbox: delivered to a real SMTP server, retried when it is down, never sent twice."""
 
 import datetime as dt
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import icalendar
 import pytest
@@ -234,3 +236,21 @@ def test_smtp_login_with_configured_credentials(make_app):
         server.stop()
     assert logins[-1] == (b"jnt", b"bon-mot-de-passe")
     assert len(server.envelopes) == 1
+
+
+def test_concurrent_flushes_send_each_message_once(make_app, smtp):
+    app = make_app(**smtp.settings(), MAIL_BACKGROUND=False, IN_PERSON_CAPACITY=50)
+    for i in range(12):
+        register(app.test_client(), email=f"p{i}@example.org")
+    barrier = threading.Barrier(4)
+
+    def flusher():
+        barrier.wait()
+        with app.app_context():
+            return outbox.flush().sent
+
+    with ThreadPoolExecutor(4) as pool:
+        sent = list(pool.map(lambda _: flusher(), range(4)))
+    assert sum(sent) == 12
+    assert sorted(e.rcpt_tos[0] for e in smtp.envelopes) == sorted(f"p{i}@example.org" for i in range(12))
+    assert all(row.sent_at and row.attempts == 1 for row in outbox_rows(app))
