@@ -23,6 +23,8 @@ def make_app(tmp_path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'jnt.sqlite3'}",
             "PREVIEW_NOW": OPEN_NOW,
             "IN_PERSON_CAPACITY": 3,
+            # E-mail is delivered when a test says so (outbox.flush), not by a thread outliving the test.
+            "MAIL_BACKGROUND": False,
         }
         config.update(overrides)
         app = create_app(config)

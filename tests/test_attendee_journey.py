@@ -20,7 +20,7 @@ def inbox(folder) -> dict[str, list[email.message.EmailMessage]]:
 
 
 def test_register_read_mail_switch_to_remote_and_promote(make_app, tmp_path):
-    app = make_app(MAIL_BACKGROUND=False, IN_PERSON_CAPACITY=1)
+    app = make_app(IN_PERSON_CAPACITY=1)
     app.instance_path = str(tmp_path / "instance")
     me, next_in_line = app.test_client(), app.test_client()
     register(me, email="moi@example.org")

@@ -25,7 +25,7 @@ def smtp():
 
 @pytest.fixture
 def mail_app(make_app, smtp):
-    return make_app(**smtp.settings(), MAIL_BACKGROUND=False, PUBLIC_URL="https://jnt.example.org")
+    return make_app(**smtp.settings(), PUBLIC_URL="https://jnt.example.org")
 
 
 def flush(app) -> outbox.Report:
@@ -75,7 +75,7 @@ def test_confirmation_html_escapes_what_the_visitor_typed(mail_app, smtp):
 
 
 def test_remote_confirmation_gives_the_video_link_when_configured(make_app, smtp):
-    app = make_app(**smtp.settings(), MAIL_BACKGROUND=False, VISIO_URL="https://visio.example.org/jnt")
+    app = make_app(**smtp.settings(), VISIO_URL="https://visio.example.org/jnt")
     register(app.test_client(), mode="remote")
     flush(app)
     msg = smtp.messages[0]
@@ -93,7 +93,7 @@ def test_remote_confirmation_says_the_link_will_follow_without_visio_url(mail_ap
 
 
 def test_waiting_list_confirmation_gives_the_position(make_app, smtp):
-    app = make_app(**smtp.settings(), MAIL_BACKGROUND=False, IN_PERSON_CAPACITY=0)
+    app = make_app(**smtp.settings(), IN_PERSON_CAPACITY=0)
     register(app.test_client())
     flush(app)
     msg = smtp.messages[0]
@@ -169,7 +169,7 @@ def test_send_mail_command_fails_while_the_server_is_down(mail_app, smtp):
 
 
 def test_without_mail_server_messages_are_eml_files(make_app, tmp_path):
-    app = make_app(MAIL_BACKGROUND=False)
+    app = make_app()
     app.instance_path = str(tmp_path / "instance")
     register(app.test_client())
     assert flush(app).sent == 1
@@ -179,7 +179,7 @@ def test_without_mail_server_messages_are_eml_files(make_app, tmp_path):
 
 
 def test_background_thread_delivers_after_the_response(make_app, smtp):
-    app = make_app(**smtp.settings(), MAIL_POLL_SECONDS=0)
+    app = make_app(**smtp.settings(), MAIL_BACKGROUND=True, MAIL_POLL_SECONDS=0)
     register(app.test_client()).close()  # closing the response wakes this process's delivery thread
     deadline = time.monotonic() + 30  # a bound for a slow machine, not a speed requirement
     while outbox_rows(app)[0].sent_at is None and time.monotonic() < deadline:
@@ -221,7 +221,7 @@ def test_smtp_login_with_configured_credentials(make_app):
     )
     server.controller.start()
     try:
-        settings = {**server.settings(), "MAIL_USERNAME": "jnt", "MAIL_BACKGROUND": False}
+        settings = {**server.settings(), "MAIL_USERNAME": "jnt"}
         wrong = make_app(**settings, MAIL_PASSWORD="mauvais")
         register(wrong.test_client())
         assert flush(wrong).failed == 1
@@ -239,7 +239,7 @@ def test_smtp_login_with_configured_credentials(make_app):
 
 
 def test_concurrent_flushes_send_each_message_once(make_app, smtp):
-    app = make_app(**smtp.settings(), MAIL_BACKGROUND=False, IN_PERSON_CAPACITY=50)
+    app = make_app(**smtp.settings(), IN_PERSON_CAPACITY=50)
     for i in range(12):
         register(app.test_client(), email=f"p{i}@example.org")
     barrier = threading.Barrier(4)

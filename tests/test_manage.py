@@ -15,7 +15,7 @@ from jnt.models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, Seat
 
 @pytest.fixture
 def app(make_app):
-    return make_app(MAIL_BACKGROUND=False, IN_PERSON_CAPACITY=1)
+    return make_app(IN_PERSON_CAPACITY=1)
 
 
 def people(app) -> dict[str, tuple[str, str]]:
@@ -137,13 +137,13 @@ def test_cancel_without_csrf_changes_nothing(app, full_house):
 
 
 def test_after_the_deadline_the_page_is_read_only(make_app):
-    app = make_app(MAIL_BACKGROUND=False)
+    app = make_app()
     client = app.test_client()
     register(client)
     path = manage_path(app, "camille.martin@example.org")
     page = client.get(path).get_data(as_text=True)
     token = csrf_token(page)
-    closed = make_app(MAIL_BACKGROUND=False, PREVIEW_NOW=CLOSED_NOW).test_client()
+    closed = make_app(PREVIEW_NOW=CLOSED_NOW).test_client()
     html = closed.get(path).get_data(as_text=True)
     assert "La date limite est passée" in html
     assert "Participer à distance" not in html and "Confirmer l’annulation" not in html

@@ -20,7 +20,7 @@ def reminders(smtp) -> dict:
 
 
 def setup(make_app, smtp, **settings):
-    app = make_app(**smtp.settings(), MAIL_BACKGROUND=False, IN_PERSON_CAPACITY=1, **settings)
+    app = make_app(**smtp.settings(), IN_PERSON_CAPACITY=1, **settings)
     for email, mode in (
         ("ann@example.org", "in_person"),
         ("bob@example.org", "in_person"),
@@ -84,7 +84,7 @@ def test_reminders_wait_for_the_server_and_are_not_duplicated(make_app, smtp):
 
 def test_no_reminder_after_the_event(make_app, smtp):
     app = setup(make_app, smtp)
-    late = make_app(**smtp.settings(), MAIL_BACKGROUND=False, PREVIEW_NOW="2023-01-19T09:00:00+01:00")
+    late = make_app(**smtp.settings(), PREVIEW_NOW="2023-01-19T09:00:00+01:00")
     result = late.test_cli_runner().invoke(args=["send-reminders"])
     assert "La journée est terminée" in result.output
     assert reminders(smtp) == {}
