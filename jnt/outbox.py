@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import click
 from flask import Flask, current_app, g, has_request_context
 from flask.cli import with_appcontext
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import background, seats, transport
@@ -130,10 +130,17 @@ def _kick_after_response(response):
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command() -> None:
-    """Deliver the outbox now (for cron); exit status 1 if an e-mail could not be delivered."""
+    """Deliver the outbox now (for cron); exit status 1 if an e-mail failed or was given up."""
     report = flush(limit=10_000)
     click.echo(f"E-mails envoyés : {report.sent}, en échec (nouvel essai plus tard) : {report.failed}.")
-    if report.failed:
+    given_up = db.session.scalar(
+        select(func.count()).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]
+        )
+    )
+    if given_up:
+        click.echo(f"E-mails abandonnés après {current_app.config['MAIL_MAX_ATTEMPTS']} essais : {given_up}.")
+    if report.failed or given_up:
         raise SystemExit(1)
 
 

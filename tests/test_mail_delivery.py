@@ -254,3 +254,19 @@ def test_concurrent_flushes_send_each_message_once(make_app, smtp):
     assert sum(sent) == 12
     assert sorted(e.rcpt_tos[0] for e in smtp.envelopes) == sorted(f"p{i}@example.org" for i in range(12))
     assert all(row.sent_at and row.attempts == 1 for row in outbox_rows(app))
+
+
+def test_send_mail_reports_messages_given_up(make_app, smtp):
+    app = make_app(**smtp.settings(), MAIL_MAX_ATTEMPTS=1)
+    smtp.stop()
+    register(app.test_client())
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["send-mail"]).exit_code == 1
+    smtp.start()
+    with app.app_context():
+        db.session.execute(db.update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at))
+        db.session.commit()
+    result = runner.invoke(args=["send-mail"])
+    assert result.exit_code == 1
+    assert "E-mails abandonnés après 1 essais : 1" in result.output
+    assert smtp.envelopes == []
