@@ -1,5 +1,6 @@
 """How an outbox row leaves: an EmailMessage sent by SMTP (Flask-Mail's settings) or written as an .eml file."""
 
+import logging
 import re
 import smtplib
 from email.header import Header
@@ -13,6 +14,7 @@ from flask import Flask, current_app
 from .config import ConfigError
 from .models import OutboxMessage
 
+log = logging.getLogger(__name__)
 LOCAL_SENDER = "ne-pas-repondre@localhost"
 
 
@@ -108,3 +110,8 @@ def check(app: Flask) -> None:
         value = cfg[name]
         if value is not None and (urlsplit(str(value)).scheme not in ("http", "https") or not urlsplit(value).netloc):
             raise ConfigError(f"{name} : adresse http(s) complète attendue ({value!r})")
+    if cfg["MAIL_SERVER"] and urlsplit(cfg["PUBLIC_URL"]).hostname in ("127.0.0.1", "localhost", "::1"):
+        log.warning(
+            "PUBLIC_URL désigne cette machine (%s) : les liens des e-mails ne marcheront que sur elle",
+            cfg["PUBLIC_URL"],
+        )
