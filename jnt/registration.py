@@ -77,7 +77,7 @@ def submit():
     if outcome.result is Result.DUPLICATE:
         # Nothing about the existing registration is shown: its owner gets a new link by e-mail.
         _send_link(form.email.data)
-        return _respond("registration/link_sent.html", "registration/_link_sent.html")
+        return _respond("registration/link_sent.html", "registration/_link_sent.html", 409)
     return _confirmed(outcome.registration)
 
 
