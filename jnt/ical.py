@@ -52,9 +52,14 @@ def build(remote: bool = False) -> bytes:
     return cal.to_ical()
 
 
+def download(remote: bool = False) -> Response:
+    """The calendar file as a download."""
+    response = Response(build(remote), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
+    return response
+
+
 @bp.get("/" + FILENAME)
 def public_file():
     """The public calendar file of the event (« Ajouter à mon agenda »)."""
-    response = Response(build(), mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
-    return response
+    return download()

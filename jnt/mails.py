@@ -6,8 +6,8 @@ from flask import Flask, current_app, render_template
 from sqlalchemy import func, select
 
 from . import booking, ical, outbox
-from .manage import new_token
 from .models import REMOTE, WAITING, OutboxMessage, Registration, db, utcnow
+from .tokens import new_token
 from .urls import public_url
 
 # A new link is not sent again within this delay (e-mail bombing; a link just sent stays valid).

@@ -5,37 +5,22 @@ the same 404 as any unknown page. The token is in the path: these pages send no 
 not indexed nor cached, and the token is kept out of the logs we write.
 """
 
-import hashlib
 import logging
-import re
-import secrets
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import booking, clock, errors, lifecycle, seats
+from . import booking, clock, errors, ical, lifecycle, seats
 from .forms import CancelForm, ModeForm
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
+from .tokens import RedactTokens, hash_token
 
 bp = Blueprint("manage", __name__, url_prefix="/inscription")
 log = logging.getLogger(__name__)
 TOKEN = "<string(minlength=32, maxlength=64):token>"  # noqa: S105 - a URL rule, not a secret
-TOKEN_IN_PATH = re.compile(r"(/inscription/gerer/)[^/\s?\"]+")
 CLOSED = "La date limite est passée : l’inscription ne peut plus être modifiée ni annulée en ligne."
-
-
-def hash_token(token: str) -> str:
-    """What is stored for a token: its SHA-256, in hexadecimal."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token(registration: Registration) -> str:
-    """A fresh token for this registration; returns it (it is stored only as a hash)."""
-    token = secrets.token_urlsafe(32)
-    registration.manage_token_hash = hash_token(token)
-    return token
 
 
 def _find(token: str) -> Registration:
@@ -72,6 +57,12 @@ def show(token: str):
     registration = _find(token)
     target = IN_PERSON if registration.mode == REMOTE else REMOTE
     return _page("manage/show.html", registration, form=ModeForm(mode=target), token=token)
+
+
+@bp.get(f"/gerer/{TOKEN}/{ical.FILENAME}")
+def calendar_file(token: str):
+    """The attendee's calendar file: for a remote attendee, with the video link when there is one."""
+    return ical.download(remote=_find(token).mode == REMOTE)
 
 
 @bp.post(f"/gerer/{TOKEN}/mode")
@@ -146,16 +137,6 @@ def handle_error(exc: Exception):
         return errors.handle_http(exc)
     log.error("Erreur inattendue sur la page de gestion (%s %s)", request.method, request.endpoint, exc_info=exc)
     return errors.handle_http(InternalServerError())
-
-
-class RedactTokens(logging.Filter):
-    """Mask management tokens in request lines (the development server's access log)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "/inscription/gerer/" in message:
-            record.msg, record.args = TOKEN_IN_PATH.sub(r"\1…", message), ()
-        return True
 
 
 def init_app(app: Flask) -> None:

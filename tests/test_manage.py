@@ -3,14 +3,15 @@
 import hashlib
 import logging
 
+import icalendar
 import pytest
 from conftest import CLOSED_NOW, csrf_token, form_fields, valid_registration
 from mailtools import manage_path, outbox_rows, register
 from sqlalchemy import select
 
 from jnt import lifecycle
-from jnt.manage import RedactTokens
 from jnt.models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, SeatCounter, db
+from jnt.tokens import RedactTokens
 
 
 @pytest.fixture
@@ -248,3 +249,17 @@ def test_switch_to_the_current_mode_changes_nothing(app, full_house):
     assert people(app)["ann@example.org"] == (IN_PERSON, CONFIRMED)
     assert seats_taken(app) == 1
     assert "une place vous est attribuée" not in ann.get(path).get_data(as_text=True)
+
+
+def test_personal_calendar_file_has_the_video_link_for_remote_attendees(make_app):
+    app = make_app(VISIO_URL="https://visio.example.org/jnt")
+    client = app.test_client()
+    register(client, mode=REMOTE)
+    path = manage_path(app, "camille.martin@example.org")
+    assert f'href="{path}/evenement.ics"' in client.get(path).get_data(as_text=True)
+    response = client.get(path + "/evenement.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    [event] = icalendar.Calendar.from_ical(response.data).walk("VEVENT")
+    assert str(event["location"]) == "https://visio.example.org/jnt"
+    assert client.get("/inscription/gerer/" + "B" * 43 + "/evenement.ics").status_code == 404
