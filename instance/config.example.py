@@ -30,3 +30,17 @@
 # Registration POSTs allowed per client address and window (seconds).
 # REGISTRATION_RATE_LIMIT = 30
 # REGISTRATION_RATE_WINDOW = 600
+# Public address of the site, for links in e-mails and calendar files.
+# PUBLIC_URL = "https://jnt.example.org"
+
+# Video-conference link sent to remote attendees (reminders, calendar file).
+# VISIO_URL = "https://..."
+
+# Outgoing e-mail (Flask-Mail's names). Without MAIL_SERVER, e-mails are written
+# as .eml files in instance/outbox/.
+# MAIL_SERVER = "smtp.example.org"
+# MAIL_PORT = 587
+# MAIL_USE_TLS = True
+# MAIL_USERNAME = "..."
+# MAIL_PASSWORD = "..."
+# MAIL_DEFAULT_SENDER = "Journée Numérique & Territoires <ne-pas-repondre@example.org>"

@@ -9,10 +9,15 @@ from . import (
     config,
     errors,
     html_cache,
+    ical,
+    mails,
+    manage,
     models,
     ops,
     organisers,
+    outbox,
     registration,
+    reminders,
     retention,
     security,
     site,
@@ -47,4 +52,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     static_files.init_app(app)
     security.init_app(app)
     organisers.init_app(app)
+    app.register_blueprint(ical.bp)
+    outbox.init_app(app)
+    mails.init_app(app)
+    manage.init_app(app)
+    reminders.init_app(app)
     return app

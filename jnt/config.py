@@ -62,6 +62,27 @@ DEFAULTS = {
     "LOGIN_WINDOW_MINUTES": 15,
     # Registrations per page in the organisers' list.
     "ORGANISER_PAGE_SIZE": 50,
+    # The site's public address, for links in e-mails and calendar files (no trailing slash needed).
+    "PUBLIC_URL": "http://127.0.0.1:5000",
+    # Video-conference link for remote attendees (reminders, calendar file); unset: "the link will follow".
+    "VISIO_URL": None,
+    # Outgoing e-mail, Flask-Mail's names. No MAIL_SERVER: messages are written as .eml files in instance/outbox/.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,  # STARTTLS after connecting
+    "MAIL_USE_SSL": False,  # TLS from the start (port 465)
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": None,  # "Name <address>" or ["Name", "address"]; required with MAIL_SERVER
+    "MAIL_TIMEOUT": 10,  # seconds per SMTP connection
+    # Each worker delivers the outbox in a background thread, right after a response and every MAIL_POLL_SECONDS.
+    "MAIL_BACKGROUND": True,
+    "MAIL_POLL_SECONDS": 60,
+    # Retries: first after MAIL_RETRY_SECONDS, doubled each time up to MAIL_RETRY_MAX_SECONDS; given up after
+    # MAIL_MAX_ATTEMPTS attempts (about a day with these values).
+    "MAIL_RETRY_SECONDS": 60,
+    "MAIL_RETRY_MAX_SECONDS": 3600,
+    "MAIL_MAX_ATTEMPTS": 30,
 }
 
 # Values copied from examples or docs: never a real secret.

@@ -111,3 +111,17 @@ class RegistrationForm(FlaskForm):
     def validate_mode(self, field):
         if field.data not in dict(MODES):
             raise ValidationError("Choisissez « en présentiel » ou « à distance ».")
+
+
+class ModeForm(FlaskForm):
+    """Switch between in person and remote (management page)."""
+
+    mode = HiddenField(validators=[InputRequired(REQUIRED)])
+
+    def validate_mode(self, field):
+        if field.data not in dict(MODES):
+            raise ValidationError("Choisissez « en présentiel » ou « à distance ».")
+
+
+class CancelForm(FlaskForm):
+    """Confirm the cancellation (CSRF token only: a link followed by a mail scanner changes nothing)."""

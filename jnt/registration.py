@@ -3,8 +3,9 @@
 import secrets
 
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+from sqlalchemy import select
 
-from . import booking, clock, seats
+from . import booking, clock, mails, seats
 from .booking import Result
 from .forms import MODES, MODES_WHEN_FULL, STRUCTURE_TYPES, RegistrationForm
 from .models import Registration, db
@@ -74,9 +75,19 @@ def submit():
     if outcome.result is Result.CLOSED:
         return _closed()
     if outcome.result is Result.DUPLICATE:
-        form.email.errors = ["Cette adresse e-mail est déjà inscrite à la journée."]
-        return _form_page(form, 409)
+        # Nothing about the existing registration is shown: its owner gets a new link by e-mail.
+        _send_link(form.email.data)
+        return _respond("registration/link_sent.html", "registration/_link_sent.html", 409)
     return _confirmed(outcome.registration)
+
+
+def _send_link(email: str) -> None:
+    """Queue a new management link for an address already registered; nothing else changes."""
+    seats.begin_write()
+    registration = db.session.scalar(select(Registration).filter_by(email=email))
+    if registration is not None:
+        mails.resend_link(registration)
+    db.session.commit()
 
 
 @bp.get("/confirmation")

@@ -30,9 +30,16 @@ def status() -> SeatStatus:
 
 
 def begin_write() -> None:
-    """Start the session's transaction as a writer (SQLite: BEGIN IMMEDIATE)."""
+    """Start the session's transaction as a writer: writers take turns, so what they read is current.
+
+    SQLite: BEGIN IMMEDIATE (models.py). Other databases: the counter row is locked
+    (SELECT ... FOR UPDATE) first, so two cancellations of the same registration, say,
+    cannot both see it and both free its seat.
+    """
     db.session.rollback()
-    db.session.connection(execution_options={"jnt_write": True})
+    connection = db.session.connection(execution_options={"jnt_write": True})
+    if connection.dialect.name != "sqlite":
+        db.session.execute(select(SeatCounter.taken).where(SeatCounter.name == IN_PERSON_COUNTER).with_for_update())
 
 
 def take() -> bool:
@@ -64,7 +71,7 @@ def unsafe_precount() -> bool:
         select(func.count()).where(Registration.mode == IN_PERSON, Registration.status == CONFIRMED)
     )
     db.session.rollback()
-    time.sleep(0.05)  # the window every check-then-act race has, made wide enough to hit
+    time.sleep(0.2)  # the window every check-then-act race has, made wide enough to hit
     return confirmed < current_app.config["IN_PERSON_CAPACITY"]
 
 

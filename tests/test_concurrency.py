@@ -6,8 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from conftest import OPEN_NOW, form_fields, valid_registration
-from server import Gunicorn
-from sqlalchemy import create_engine, text
+from server import Gunicorn, query
 
 CLIENTS = 30
 CAPACITY = 5
@@ -33,15 +32,6 @@ def register_all(url: str, emails: list[str]) -> list[tuple[str, int, str]]:
 
     with ThreadPoolExecutor(len(emails)) as pool:
         return list(pool.map(one, emails))
-
-
-def query(database_uri: str, sql: str) -> list:
-    engine = create_engine(database_uri)
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(text(sql)))
-    finally:
-        engine.dispose()
 
 
 def stored(database_uri) -> dict[str, str]:

@@ -1,0 +1,147 @@
+"""The private management link: see, switch or cancel one's registration, with no account.
+
+The link carries a random token (256 bits); only its SHA-256 is stored. A wrong token gets
+the same 404 as any unknown page. The token is in the path: these pages send no referrer, are
+not indexed nor cached, and the token is kept out of the logs we write.
+"""
+
+import logging
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from . import booking, clock, errors, ical, lifecycle, seats
+from .forms import CancelForm, ModeForm
+from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
+from .tokens import RedactTokens, hash_token
+
+bp = Blueprint("manage", __name__, url_prefix="/inscription")
+log = logging.getLogger(__name__)
+TOKEN = "<string(minlength=32, maxlength=64):token>"  # noqa: S105 - a URL rule, not a secret
+CLOSED = "La date limite est passée : l’inscription ne peut plus être modifiée ni annulée en ligne."
+
+
+def _find(token: str) -> Registration:
+    """The registration of this token, or the ordinary 404."""
+    registration = db.session.scalar(select(Registration).filter_by(manage_token_hash=hash_token(token)))
+    if registration is None:
+        db.session.rollback()
+        abort(404)
+    return registration
+
+
+def _page(template: str, registration: Registration, **context):
+    return render_template(
+        template,
+        registration=registration,
+        position=booking.waiting_position(registration),
+        is_open=clock.registration_open(),
+        closed_text=CLOSED,
+        **context,
+    )
+
+
+def _refuse_when_closed():
+    """After the deadline, changes are refused inside the write transaction."""
+    if not clock.registration_open():
+        db.session.rollback()
+        return errors.render_error(403, "Modification impossible", CLOSED)
+    return None
+
+
+@bp.get(f"/gerer/{TOKEN}")
+def show(token: str):
+    """The registration as recorded, with what can still be changed."""
+    registration = _find(token)
+    target = IN_PERSON if registration.mode == REMOTE else REMOTE
+    return _page("manage/show.html", registration, form=ModeForm(mode=target), token=token)
+
+
+@bp.get(f"/gerer/{TOKEN}/{ical.FILENAME}")
+def calendar_file(token: str):
+    """The attendee's calendar file: for a remote attendee, with the video link when there is one."""
+    return ical.download(remote=_find(token).mode == REMOTE)
+
+
+@bp.post(f"/gerer/{TOKEN}/mode")
+def switch(token: str):
+    """Attend in person (a seat if one is free, else the waiting list) or remotely."""
+    form = ModeForm()
+    if not form.validate():
+        abort(400)
+    seats.begin_write()
+    registration = _find(token)
+    if (refused := _refuse_when_closed()) is not None:
+        return refused
+    if form.mode.data == registration.mode:
+        db.session.rollback()  # already so (a form sent twice): nothing to change
+        return redirect(url_for(".show", token=token), 303)
+    if form.mode.data == REMOTE:
+        freed = (
+            "Votre place en présentiel" if registration.status == CONFIRMED else "Votre place sur la liste d’attente"
+        )
+        lifecycle.switch_to_remote(registration)
+        message = ("success", f"Vous participerez à distance. {freed} a été libérée.")
+    elif lifecycle.switch_to_in_person(registration) == WAITING:
+        message = ("warning", "Aucune place libre en présentiel : vous êtes sur la liste d’attente.")
+    else:
+        message = ("success", "Vous participerez en présentiel : une place vous est attribuée.")
+    db.session.commit()
+    flash(message[1], message[0])
+    return redirect(url_for(".show", token=token), 303)
+
+
+@bp.get(f"/gerer/{TOKEN}/annuler")
+def confirm_cancel(token: str):
+    """Ask before cancelling: following this link changes nothing."""
+    return _page("manage/cancel.html", _find(token), form=CancelForm(), token=token)
+
+
+@bp.post(f"/gerer/{TOKEN}/annuler")
+def cancel(token: str):
+    """Delete the registration (its seat goes to the next person waiting)."""
+    if not CancelForm().validate():
+        abort(400)
+    seats.begin_write()
+    registration = _find(token)
+    if (refused := _refuse_when_closed()) is not None:
+        return refused
+    lifecycle.cancel(registration)
+    db.session.commit()
+    return redirect(url_for(".cancelled"), 303)
+
+
+@bp.get("/annulee")
+def cancelled():
+    """Confirmation that the registration no longer exists."""
+    return render_template("manage/cancelled.html")
+
+
+@bp.after_request
+def private(response):
+    """The token must not leak: no referrer, no indexing, no caching."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(Exception)
+def handle_error(exc: Exception):
+    """The site's error pages, but an unexpected error is logged without the path (it holds the token)."""
+    if isinstance(exc, CSRFError):
+        return errors.handle_csrf(exc)
+    if isinstance(exc, HTTPException):
+        return errors.handle_http(exc)
+    log.error("Erreur inattendue sur la page de gestion (%s %s)", request.method, request.endpoint, exc_info=exc)
+    return errors.handle_http(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and keep tokens out of the request log."""
+    app.register_blueprint(bp)
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactTokens) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(RedactTokens())

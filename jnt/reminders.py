@@ -1,0 +1,44 @@
+"""`flask send-reminders`: the day-before e-mail, sent once per registration however often it runs."""
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select, update
+
+from . import clock, mails, outbox, seats
+from .models import Registration, db, utcnow
+
+
+def queue_reminders() -> int:
+    """Queue a reminder for everyone not reminded yet; each one claimed by a conditional UPDATE."""
+    queued = 0
+    pending = list(db.session.scalars(select(Registration.id).where(Registration.reminder_sent_at.is_(None))))
+    for registration_id in pending:
+        seats.begin_write()
+        claimed = db.session.execute(
+            update(Registration)
+            .where(Registration.id == registration_id, Registration.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=utcnow())
+        ).rowcount
+        if claimed == 1:
+            mails.reminder(db.session.get(Registration, registration_id))
+            queued += 1
+        db.session.commit()
+    return queued
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command() -> None:
+    """Queue and send the reminders (for cron, the day before the event)."""
+    if clock.now() >= current_app.extensions["jnt_event"].end:
+        click.echo("La journée est terminée : aucun rappel envoyé.")
+        return
+    queued = queue_reminders()
+    report = outbox.flush(limit=10_000)
+    click.echo(f"Rappels préparés : {queued}. E-mails envoyés : {report.sent}, en échec : {report.failed}.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command."""
+    app.cli.add_command(send_reminders_command)

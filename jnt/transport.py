@@ -1,0 +1,117 @@
+"""How an outbox row leaves: an EmailMessage sent by SMTP (Flask-Mail's settings) or written as an .eml file."""
+
+import logging
+import re
+import smtplib
+from email.header import Header
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app
+
+from .config import ConfigError
+from .models import OutboxMessage
+
+log = logging.getLogger(__name__)
+LOCAL_SENDER = "ne-pas-repondre@localhost"
+
+
+def sender() -> str:
+    """MAIL_DEFAULT_SENDER as a header value ("Name <address>" or a [name, address] pair)."""
+    value = current_app.config["MAIL_DEFAULT_SENDER"] or LOCAL_SENDER
+    return formataddr(tuple(value)) if isinstance(value, list | tuple) else str(value)
+
+
+def build(row: OutboxMessage) -> EmailMessage:
+    """The MIME message: text, its HTML alternative, and the calendar file if any."""
+    host = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
+    msg = EmailMessage()
+    msg["From"] = sender()
+    msg["To"] = row.recipient
+    # Encoded by the legacy Header: the new folding drops a space between encoded words (CPython bug in 3.11).
+    msg.set_raw("Subject", Header(row.subject, "utf-8", header_name="Subject").encode())
+    msg["Date"] = formatdate(localtime=False)
+    # Stable per row: if a crash makes us send it again, mail software can recognise the copy.
+    msg["Message-ID"] = f"<{re.sub(r'[^a-z0-9]', '.', row.dedupe_key)}.{row.created_at:%Y%m%d%H%M%S}.{row.id}@{host}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(row.body_text)
+    msg.add_alternative(row.body_html, subtype="html")
+    if row.ics:
+        msg.add_attachment(row.ics, subtype="calendar", filename="evenement.ics", params={"method": "PUBLISH"})
+    return msg
+
+
+class Transport:
+    """One SMTP connection reused for a batch (opened on first use), or the .eml folder."""
+
+    def __init__(self):
+        self.cfg = current_app.config
+        self.smtp: smtplib.SMTP | None = None
+        self.folder = Path(current_app.instance_path) / "outbox"
+
+    def send(self, msg: EmailMessage, name: str) -> None:
+        """Deliver one message; any exception means it was not accepted."""
+        if not self.cfg["MAIL_SERVER"]:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".{name}.tmp"
+            tmp.write_bytes(msg.as_bytes())
+            tmp.replace(self.folder / f"{name}.eml")  # whole files only, even if read while written
+            return
+        if self.smtp is None:
+            self.smtp = self._connect()
+        try:
+            self.smtp.send_message(msg)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
+            raise  # this message only: smtplib has reset the session, the connection stays usable
+        except Exception:
+            self.close()
+            raise
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.cfg
+        cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
+        smtp = cls(cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), timeout=cfg["MAIL_TIMEOUT"])
+        try:
+            if cfg["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if cfg["MAIL_USERNAME"]:
+                smtp.login(str(cfg["MAIL_USERNAME"]), str(cfg["MAIL_PASSWORD"] or ""))
+        except Exception:
+            smtp.close()
+            raise
+        return smtp
+
+    def close(self) -> None:
+        """Say goodbye to the SMTP server, if connected."""
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+            self.smtp = None
+
+    def __enter__(self) -> "Transport":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def check(app: Flask) -> None:
+    """Refuse mail settings that cannot work; the message names the setting."""
+    cfg = app.config
+    if cfg["MAIL_USE_TLS"] and cfg["MAIL_USE_SSL"]:
+        raise ConfigError("MAIL_USE_TLS et MAIL_USE_SSL : choisissez l’un ou l’autre")
+    if cfg["MAIL_SERVER"] and not cfg["MAIL_DEFAULT_SENDER"]:
+        raise ConfigError("MAIL_DEFAULT_SENDER manquant : adresse d’expéditeur requise avec MAIL_SERVER")
+    for name in ("PUBLIC_URL", "VISIO_URL"):
+        value = cfg[name]
+        if value is not None and (urlsplit(str(value)).scheme not in ("http", "https") or not urlsplit(value).netloc):
+            raise ConfigError(f"{name} : adresse http(s) complète attendue ({value!r})")
+    if cfg["MAIL_SERVER"] and urlsplit(cfg["PUBLIC_URL"]).hostname in ("127.0.0.1", "localhost", "::1"):
+        log.warning(
+            "PUBLIC_URL désigne cette machine (%s) : les liens des e-mails ne marcheront que sur elle",
+            cfg["PUBLIC_URL"],
+        )
