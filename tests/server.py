@@ -58,7 +58,7 @@ class Gunicorn:
             try:
                 requests.get(self.url + "/mentions-legales", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still starting (or a busy machine)
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not answer within 30 s")
 
