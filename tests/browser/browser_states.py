@@ -6,18 +6,7 @@ Adding a page or a state later is one entry here: the accessibility (axe) and la
 
 import uuid
 
-# Public pages served as they are (open registration).
-PUBLIC_PAGES = [
-    "/",
-    "/programme",
-    "/infos-pratiques",
-    "/forum",
-    "/accessibilite",
-    "/mentions-legales",
-    "/donnees-personnelles",
-    "/inscription",
-    "/page-qui-n-existe-pas",
-]
+from site_pages import PUBLIC_PAGES
 
 
 def unique_email(prefix: str = "camille") -> str:
