@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, current_app, make_response, render_template, request, url_for
 
-from . import clock, formatting, seats
+from . import clock, formatting, pagecache, seats
 
 bp = Blueprint("site", __name__)
 
@@ -25,10 +25,13 @@ TABS = (
 
 
 def render_tab(tab: Tab, canonical_endpoint: str):
-    """The full event page, or only the tabs fragment when htmx asks for it."""
-    partial = request.htmx and not request.htmx.history_restore_request
+    """The full event page, or only the tabs fragment when htmx asks for it (cached, live seat count)."""
+    partial = bool(request.htmx and not request.htmx.history_restore_request)
     template = "site/_tabs.html" if partial else "site/event.html"
-    html = render_template(
+    key = (tab.slug, canonical_endpoint, partial, clock.registration_open(), request.host_url)
+    html = pagecache.page(
+        key,
+        render_template,
         template,
         tab=tab,
         tabs=TABS,
