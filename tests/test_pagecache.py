@@ -75,3 +75,8 @@ def test_pagecache_bounded_with_many_hosts(app, client):
     assert len(app.extensions["jnt_page_html"]) <= 64
     html = client.get("/", base_url="http://late.example").get_data(as_text=True)
     assert '<link rel="canonical" href="http://late.example/">' in html
+
+
+def test_bench_trivial_route_only_when_benchmarking(make_app):
+    assert make_app().test_client().get("/_bench/trivial").status_code == 404
+    assert make_app(BENCHMARK=True).test_client().get("/_bench/trivial").get_data() == b"ok"
