@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, current_app, make_response, render_template, request, url_for
 
-from . import clock, formatting, pagecache, seats
+from . import clock, formatting, pagecache, seats, static_gzip
 
 bp = Blueprint("site", __name__)
 
@@ -141,6 +141,7 @@ def trivial():
 def init_app(app: Flask) -> None:
     """Template globals, filters and the precomputed JSON-LD (and the benchmark's trivial route)."""
     app.extensions["jnt_json_ld"] = json_ld(app.extensions["jnt_event"])
+    static_gzip.init_app(app)
     if app.config["BENCHMARK"]:
         app.add_url_rule("/_bench/trivial", "bench_trivial", trivial)
     app.context_processor(_globals)
