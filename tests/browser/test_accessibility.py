@@ -2,7 +2,8 @@
 
 import pytest
 from axe_playwright_python.base import AXE_FILE_PATH
-from browser_states import STATES
+
+from browser.browser_states import STATES
 
 AXE_SCRIPT = AXE_FILE_PATH.read_text(encoding="utf-8")
 # Every rule axe-core ships (WCAG 2.0/2.1/2.2 A and AA, and its best practices).

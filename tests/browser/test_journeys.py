@@ -2,8 +2,9 @@
 
 import re
 
-from browser_states import fill_registration, submit, unique_email
 from playwright.sync_api import expect
+
+from browser.browser_states import fill_registration, submit, unique_email
 
 MARKER = "window.jntNoReload = 'still here'"
 

@@ -5,7 +5,8 @@ what the browser does: a CSS viewport of 640 × 400 px with a device pixel ratio
 """
 
 import pytest
-from browser_states import STATES
+
+from browser.browser_states import STATES
 
 VIEWPORTS = {
     "mobile 360 px": {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True},
