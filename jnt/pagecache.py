@@ -39,6 +39,7 @@ def _sqlite_path() -> str | None:
 
 def seat_status() -> seats.SeatStatus:
     """The live seat count, read with a per-thread autocommit SQLite connection (the ORM costs ~1 ms more)."""
+    app = current_app._get_current_object()
     path = _sqlite_path()
     if path is None:
         return seats.status()
@@ -46,32 +47,32 @@ def seat_status() -> seats.SeatStatus:
     conn = connections.get(path)
     if conn is None:  # opened lazily, so in each gunicorn worker after the fork
         conn = connections[path] = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {int(current_app.config['SQLITE_BUSY_TIMEOUT'] * 1000)}")
+        conn.execute(f"PRAGMA busy_timeout = {int(app.config['SQLITE_BUSY_TIMEOUT'] * 1000)}")
     row = conn.execute("SELECT taken FROM seat_counters WHERE name = ?", (IN_PERSON_COUNTER,)).fetchone()
-    return seats.SeatStatus(current_app.config["IN_PERSON_CAPACITY"], row[0] if row else 0)
+    return seats.SeatStatus(app.config["IN_PERSON_CAPACITY"], row[0] if row else 0)
 
 
-def _seats_html() -> str:
+def _seats_html() -> bytes:
     """The seat sentence for the current count (one query; HTML rendered once per value)."""
     status = seat_status()
     key = (status.capacity, status.remaining)
     cache = _store("jnt_seat_html")
     html = cache.get(key)
     if html is None:
-        html = render_template("registration/_seats.html", s=status)
+        html = render_template("registration/_seats.html", s=status).encode()
         if len(cache) < MAX_ENTRIES * 16:
             cache[key] = html
     return html
 
 
-def page(key: tuple, render) -> str:
-    """The page for `key`, from the cache or from `render()` (which puts SEATS_MARK where the count goes)."""
+def page(key: tuple, render) -> bytes:
+    """The page for `key` (UTF-8), from the cache or from `render()`, which puts SEATS_MARK where the count goes."""
     cache = _store("jnt_page_html")
     parts = cache.get(key)
     if parts is None:
         before, mark, after = render().partition(SEATS_MARK)
-        parts = (before, after, bool(mark))
+        parts = (before.encode(), after.encode(), bool(mark))
         if len(cache) < MAX_ENTRIES:
             cache[key] = parts
     before, after, has_seats = parts
-    return before + _seats_html() + after if has_seats else before
+    return b"".join((before, _seats_html(), after)) if has_seats else before

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
 from . import clock, formatting, pagecache, seats, static_gzip
 
@@ -41,9 +41,7 @@ def render_tab(tab: Tab, canonical_endpoint: str):
             seats_html=pagecache.SEATS_MARK,
         ),
     )
-    response = make_response(html)
-    response.vary.update(("HX-Request", "HX-History-Restore-Request"))
-    return response
+    return Response(html, mimetype="text/html", headers={"Vary": "HX-Request, HX-History-Restore-Request"})
 
 
 @bp.get("/")
