@@ -8,8 +8,9 @@ clock set to 2 January 2023 so that the form is open and the live seat count is 
 loopback only, and measures side by side:
 - wrk (Debian package, installed if missing and root): requests/s, p50 and p99 of `/`, of a tab
   fragment (HX-Request) and of `/_bench/trivial` (a route that returns "ok": the floor the
-  framework allows; it exists only with JNT_BENCHMARK=true). Rounds alternate the three routes
-  so that a busy machine affects them alike; the medians are compared.
+  framework allows; it exists only with JNT_BENCHMARK=true). Short rounds alternate the three
+  routes so that a busy machine affects them alike; the median of per-round ratios is compared,
+  and so is the ratio of the workers' CPU time per request (which other processes do not skew).
 - registration POSTs by concurrent clients, each with its own session and CSRF token.
 - in Chromium (Playwright): bytes transferred and requests on a first visit and on a tab switch,
   and that no request leaves the host.
