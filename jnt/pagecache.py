@@ -43,10 +43,12 @@ def seat_status() -> seats.SeatStatus:
     path = _sqlite_path()
     if path is None:
         return seats.status()
-    connections = _local.__dict__.setdefault("connections", {})
-    conn = connections.get(path)
-    if conn is None:  # opened lazily, so in each gunicorn worker after the fork
-        conn = connections[path] = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn = getattr(_local, "conn", None)
+    if conn is None or _local.path != path:  # opened lazily, so in each gunicorn worker after the fork
+        if conn is not None:
+            conn.close()  # one connection per thread: tests build many apps on many files
+        conn = _local.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        _local.path = path
         conn.execute(f"PRAGMA busy_timeout = {int(app.config['SQLITE_BUSY_TIMEOUT'] * 1000)}")
     row = conn.execute("SELECT taken FROM seat_counters WHERE name = ?", (IN_PERSON_COUNTER,)).fetchone()
     return seats.SeatStatus(app.config["IN_PERSON_CAPACITY"], row[0] if row else 0)

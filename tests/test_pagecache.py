@@ -80,3 +80,13 @@ def test_pagecache_bounded_with_many_hosts(app, client):
 def test_bench_trivial_route_only_when_benchmarking(make_app):
     assert make_app().test_client().get("/_bench/trivial").status_code == 404
     assert make_app(BENCHMARK=True).test_client().get("/_bench/trivial").get_data() == b"ok"
+
+
+def test_pagecache_seat_count_per_database(make_app, tmp_path):
+    """Two apps on two files in one thread: each page shows its own count."""
+    a = make_app(IN_PERSON_CAPACITY=7).test_client()
+    b = make_app(IN_PERSON_CAPACITY=9, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'b.sqlite3'}").test_client()
+    register(a, "x@example.org")
+    for _ in range(2):
+        assert "<strong>6</strong> places" in a.get("/").get_data(as_text=True)
+        assert "<strong>9</strong> places" in b.get("/").get_data(as_text=True)
