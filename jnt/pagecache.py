@@ -62,8 +62,9 @@ def _seats_html() -> bytes:
     html = cache.get(key)
     if html is None:
         html = render_template("registration/_seats.html", s=status).encode()
-        if len(cache) < MAX_ENTRIES * 16:
-            cache[key] = html
+        if len(cache) >= MAX_ENTRIES * 16:
+            cache.clear()
+        cache[key] = html
     return html
 
 
@@ -74,7 +75,8 @@ def page(key: tuple, render) -> bytes:
     if parts is None:
         before, mark, after = render().partition(SEATS_MARK)
         parts = (before.encode(), after.encode(), bool(mark))
-        if len(cache) < MAX_ENTRIES:
-            cache[key] = parts
+        if len(cache) >= MAX_ENTRIES:
+            cache.clear()  # many Host headers: start over rather than stop caching the real one
+        cache[key] = parts
     before, after, has_seats = parts
     return b"".join((before, _seats_html(), after)) if has_seats else before

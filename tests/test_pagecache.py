@@ -75,6 +75,7 @@ def test_pagecache_bounded_with_many_hosts(app, client):
     assert len(app.extensions["jnt_page_html"]) <= 64
     html = client.get("/", base_url="http://late.example").get_data(as_text=True)
     assert '<link rel="canonical" href="http://late.example/">' in html
+    assert any("late.example" in key for key in app.extensions["jnt_page_html"])  # still cached
 
 
 def test_bench_trivial_route_only_when_benchmarking(make_app):
