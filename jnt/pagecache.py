@@ -8,8 +8,10 @@ has no form, no CSRF token and nothing from the session: anything added to it th
 the visitor must go into the key, or out of the cached part.
 """
 
+import os
 import sqlite3
 import threading
+from urllib.request import pathname2url
 
 from flask import current_app, render_template
 from markupsafe import Markup
@@ -47,7 +49,9 @@ def seat_status() -> seats.SeatStatus:
     if conn is None or _local.path != path:  # opened lazily, so in each gunicorn worker after the fork
         if conn is not None:
             conn.close()  # one connection per thread: tests build many apps on many files
-        conn = _local.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        # mode=rw: never create an empty database file as a side effect of showing a page.
+        uri = f"file:{pathname2url(os.path.abspath(path))}?mode=rw"
+        conn = _local.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         _local.path = path
         conn.execute(f"PRAGMA busy_timeout = {int(app.config['SQLITE_BUSY_TIMEOUT'] * 1000)}")
     row = conn.execute("SELECT taken FROM seat_counters WHERE name = ?", (IN_PERSON_COUNTER,)).fetchone()
