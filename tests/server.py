@@ -60,6 +60,7 @@ class Gunicorn:
                 return self
             except (requests.ConnectionError, requests.Timeout):  # still starting (or a busy machine)
                 time.sleep(0.1)
+        self.stop()  # never leave a server behind
         raise RuntimeError("gunicorn did not answer within 30 s")
 
     def stop(self) -> None:
