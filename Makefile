@@ -35,8 +35,13 @@ lint: $(VENV)/.test-deps
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-vendor:
-	$(PY) scripts/vendor_assets.py
+vendor: $(VENV)/.run-deps
+	$(BIN)/python -m pip install --quiet -e '.[vendor]'
+	$(BIN)/python scripts/vendor_assets.py
+
+# Performance budgets (gunicorn + wrk + Chromium + Lighthouse): see benchmarks/results.md.
+bench: $(VENV)/.test-deps
+	$(BIN)/python benchmarks/run.py
 
 # Regenerate the initial migration from jnt/models.py (before the first release only; later, add revisions).
 migration-initial: $(VENV)/.run-deps

@@ -41,6 +41,8 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # benchmarks/run.py only: adds /_bench/trivial, the cheapest route of the app (the floor).
+    "BENCHMARK": False,
     # SQLite busy timeout in seconds: writers queue instead of failing.
     "SQLITE_BUSY_TIMEOUT": 30,
     # Production (issue 6). Reverse proxies in front whose X-Forwarded-* headers are trusted (0 = none).

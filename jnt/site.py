@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from . import clock, formatting, seats
+from . import clock, formatting, pagecache, seats
 
 bp = Blueprint("site", __name__)
 
@@ -25,19 +25,23 @@ TABS = (
 
 
 def render_tab(tab: Tab, canonical_endpoint: str):
-    """The full event page, or only the tabs fragment when htmx asks for it."""
-    partial = request.htmx and not request.htmx.history_restore_request
+    """The full event page, or only the tabs fragment when htmx asks for it (cached, live seat count)."""
+    partial = bool(request.htmx and not request.htmx.history_restore_request)
     template = "site/_tabs.html" if partial else "site/event.html"
-    html = render_template(
-        template,
-        tab=tab,
-        tabs=TABS,
-        canonical_url=url_for(canonical_endpoint, _external=True),
-        json_ld=current_app.extensions["jnt_json_ld"],
+    # Everything the HTML depends on, except the seat count (spliced in by pagecache).
+    key = (tab.slug, canonical_endpoint, partial, clock.registration_open(), request.scheme, request.host)
+    html = pagecache.page(
+        key,
+        lambda: render_template(
+            template,
+            tab=tab,
+            tabs=TABS,
+            canonical_url=url_for(canonical_endpoint, _external=True),
+            json_ld=current_app.extensions["jnt_json_ld"],
+            seats_html=pagecache.SEATS_MARK,
+        ),
     )
-    response = make_response(html)
-    response.vary.update(("HX-Request", "HX-History-Restore-Request"))
-    return response
+    return Response(html, mimetype="text/html", headers={"Vary": "HX-Request, HX-History-Restore-Request"})
 
 
 @bp.get("/")
@@ -127,8 +131,15 @@ def _globals() -> dict:
     }
 
 
+def trivial():
+    """The cheapest response the app can give: the benchmarks' reference (BENCHMARK only)."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def init_app(app: Flask) -> None:
-    """Template globals, filters and the precomputed JSON-LD."""
+    """Template globals, filters and the precomputed JSON-LD (and the benchmark's trivial route)."""
     app.extensions["jnt_json_ld"] = json_ld(app.extensions["jnt_event"])
+    if app.config["BENCHMARK"]:
+        app.add_url_rule("/_bench/trivial", "bench_trivial", trivial)
     app.context_processor(_globals)
     formatting.init_app(app)

@@ -74,8 +74,9 @@ class Gunicorn:
             try:
                 requests.get(self.url + "/mentions-legales", timeout=5)
                 return self
-            except requests.RequestException:
+            except requests.RequestException:  # still starting (or a busy machine)
                 time.sleep(0.1)
+        self.stop()  # never leave a server behind
         raise RuntimeError("gunicorn did not answer within 60 s")
 
     def stop(self) -> None:

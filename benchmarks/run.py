@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Benchmarks of the site, in one run: throughput, weight in the browser, Lighthouse; budgets checked.
+
+Usage: make bench   (or .venv/bin/python benchmarks/run.py [--quick] [--no-lighthouse])
+
+Starts gunicorn with the production settings (sync workers, 2 × cores + 1, no debug; the preview
+clock set to 2 January 2023 so that the form is open and the live seat count is exercised), on
+loopback only, and measures side by side:
+- wrk (Debian package, installed if missing and root): requests/s, p50 and p99 of `/`, of a tab
+  fragment (HX-Request) and of `/_bench/trivial` (a route that returns "ok": the floor the
+  framework allows; it exists only with JNT_BENCHMARK=true). Short rounds alternate the three
+  routes so that a busy machine affects them alike; the median of per-round ratios is compared,
+  and so is the ratio of the workers' CPU time per request (which other processes do not skew).
+- registration POSTs by concurrent clients, each with its own session and CSRF token.
+- in Chromium (Playwright): bytes transferred and requests on a first visit and on a tab switch,
+  and that no request leaves the host.
+- Lighthouse 12.2.3 (npm, installed in benchmarks/.lighthouse), mobile settings.
+Writes benchmarks/results.json and benchmarks/results.md; exits 1 if a budget is missed.
+Every load is bounded in time and count.
+"""
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import browser_weight  # noqa: E402  (benchmarks/, the script's folder)
+from server import Gunicorn  # noqa: E402  (tests/server.py, the same harness as the tests)
+
+OPEN_NOW = "2023-01-02T10:00:00+01:00"
+LIGHTHOUSE = "12.2.3"
+BUDGETS = {
+    "home_vs_trivial_min": 0.80,
+    "tab_switch_max_bytes": 10 * 1024,
+    "first_visit_max_bytes": 250 * 1024,
+    "first_visit_max_requests": 10,
+    "lighthouse_min": 95,
+}
+TARGETS = {
+    "trivial": ("/_bench/trivial", {}),
+    "home": ("/", {}),
+    "fragment": ("/infos-pratiques", {"HX-Request": "true"}),
+}
+
+
+def ensure_wrk() -> str | None:
+    """wrk's path, installing the Debian package when possible."""
+    if shutil.which("wrk") is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+    return shutil.which("wrk")
+
+
+def wrk(url: str, headers: dict, seconds: int, connections: int) -> dict:
+    """One bounded wrk run: requests/s and latency percentiles in milliseconds."""
+    cmd = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s"]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def pct(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        return float(m.group(1)) * unit[m.group(2)]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": pct(50),
+        "p99_ms": pct(99),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": "Socket errors" in out,
+    }
+
+
+def workers_cpu(master: int) -> float:
+    """CPU seconds (user + system) used so far by gunicorn's worker processes."""
+    total = 0.0
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    for pid in children:
+        with contextlib.suppress(FileNotFoundError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def measured(base: str, master: int, path: str, headers: dict, seconds: int, connections: int) -> dict:
+    """One wrk run, plus the workers' CPU time per request (insensitive to other loads on the machine)."""
+    before = workers_cpu(master)
+    run = wrk(base + path, headers, seconds, connections)
+    run["cpu_ms_per_request"] = (workers_cpu(master) - before) * 1000 / max(run["requests"], 1)
+    return run
+
+
+def throughput(base: str, master: int, rounds: int, seconds: int, connections: int) -> dict:
+    """Alternate the three routes for a few rounds; medians per route, and the median of per-round ratios.
+
+    The machine may be shared: each round measures the three routes back to back (in a rotating
+    order), so a ratio compares runs made under the same load. The CPU time the workers spend per
+    request gives a second ratio, which other processes on the machine do not disturb: the
+    throughput each route would reach with the cores to itself.
+    """
+    runs = {name: [] for name in TARGETS}
+    for path, headers in TARGETS.values():  # warm-up, not recorded: every worker fills its page cache
+        wrk(base + path, headers, 1, connections)
+    names = list(TARGETS)
+    for i in range(rounds):
+        for name in names[i % 3 :] + names[: i % 3]:
+            path, headers = TARGETS[name]
+            runs[name].append(measured(base, master, path, headers, seconds, connections))
+    result = {
+        name: {
+            "rps": statistics.median(r["rps"] for r in rs),
+            "p50_ms": statistics.median(r["p50_ms"] for r in rs),
+            "p99_ms": statistics.median(r["p99_ms"] for r in rs),
+            "cpu_ms_per_request": statistics.median(r["cpu_ms_per_request"] for r in rs),
+            "non_2xx": sum(r["non_2xx"] for r in rs),
+            "rounds_rps": [r["rps"] for r in rs],
+        }
+        for name, rs in runs.items()
+    }
+    for name in ("home", "fragment"):
+        ratios = [a["rps"] / b["rps"] for a, b in zip(runs[name], runs["trivial"], strict=True)]
+        result[f"{name}_vs_trivial"] = statistics.median(ratios)
+        result[f"{name}_vs_trivial_rounds"] = [round(r, 3) for r in ratios]
+        cpu = result["trivial"]["cpu_ms_per_request"] / result[name]["cpu_ms_per_request"]
+        result[f"{name}_vs_trivial_cpu"] = cpu
+    return result
+
+
+def registrations(base: str, clients: int, per_client: int) -> dict:
+    """Concurrent clients, each its own session and CSRF token, register one address after another."""
+    token = re.compile(r'<input id="(csrf_token|submission_id)" name="\1" type="hidden" value="([^"]*)"')
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def client(n: int):
+        with requests.Session() as s:
+            for i in range(per_client):
+                fields = dict(token.findall(s.get(base + "/inscription", timeout=30).text))
+                body = {
+                    **fields,
+                    "first_name": "Camille",
+                    "last_name": "Martin",
+                    "email": f"bench-{n}-{i}@example.org",
+                    "organisation": "Commune de Lyon",
+                    "structure_type": "collectivite",
+                    "job_title": "Cheffe de projet",
+                    "mode": "in_person",
+                    "consent": "y",
+                }
+                r = s.post(base + "/inscription", data=body, allow_redirects=False, timeout=30)
+                with lock:
+                    statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    ok = statuses.count(303)
+    return {
+        "clients": clients,
+        "attempts": len(statuses),
+        "registered": ok,
+        "other_statuses": sorted({s for s in statuses if s != 303}),
+        "seconds": round(elapsed, 2),
+        "registrations_per_s": round(ok / elapsed, 1),
+        "note": "each registration = GET /inscription (CSRF token) + POST",
+    }
+
+
+def lighthouse(url: str, workdir: Path) -> dict:
+    """Lighthouse scores (mobile, the default) with Debian's Chromium; installs the pinned npm package."""
+    prefix = HERE / ".lighthouse"
+    cli = prefix / "node_modules" / "lighthouse" / "cli" / "index.js"
+    if not cli.exists():
+        subprocess.run(
+            ["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "-E", f"lighthouse@{LIGHTHOUSE}"],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+    chrome = os.environ.get("JNT_CHROMIUM") or os.environ.get("CHROME_PATH") or "/usr/bin/chromium"
+    report = workdir / "lighthouse.json"
+    flags = "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-sync --no-first-run"
+    subprocess.run(
+        ["node", str(cli), url, "--quiet", "--output=json", f"--output-path={report}", f"--chrome-flags={flags}",
+         "--only-categories=performance,accessibility,best-practices,seo"],
+        check=True, env={**os.environ, "CHROME_PATH": chrome}, capture_output=True, timeout=300,
+    )  # fmt: skip
+    data = json.loads(report.read_text())
+    scores = {k: round(v["score"] * 100) for k, v in data["categories"].items()}
+    failing = {
+        cat: [
+            ref["id"]
+            for ref in data["categories"][cat]["auditRefs"]
+            if ref["weight"] and (data["audits"][ref["id"]].get("score") or 0) < 1
+        ]
+        for cat in data["categories"]
+    }
+    return {"url": url, "form_factor": data["configSettings"]["formFactor"], "scores": scores, "not_perfect": failing}
+
+
+def check(results: dict) -> list[str]:
+    """The budgets that were missed, in words."""
+    b, t, w = BUDGETS, results["throughput"], results["browser"]
+    missed = []
+    for kind in ("home_vs_trivial", "home_vs_trivial_cpu"):
+        if t[kind] < b["home_vs_trivial_min"]:
+            missed.append(f"{kind}: / at {t[kind]:.0%} of the trivial route (budget ≥ {b['home_vs_trivial_min']:.0%})")
+    if w["tab_switch"]["bytes"] >= b["tab_switch_max_bytes"]:
+        missed.append(f"tab switch {w['tab_switch']['bytes']} bytes (budget < {b['tab_switch_max_bytes']})")
+    if w["first_visit"]["bytes"] >= b["first_visit_max_bytes"]:
+        missed.append(f"first visit {w['first_visit']['bytes']} bytes (budget < {b['first_visit_max_bytes']})")
+    if w["first_visit"]["requests"] > b["first_visit_max_requests"]:
+        missed.append(f"first visit {w['first_visit']['requests']} requests (budget ≤ {b['first_visit_max_requests']})")
+    if w["foreign_requests"]:
+        missed.append(f"requests to another host: {w['foreign_requests']}")
+    for name, score in (results.get("lighthouse") or {}).get("scores", {}).items():
+        if score < b["lighthouse_min"]:
+            missed.append(f"Lighthouse {name} {score} (budget ≥ {b['lighthouse_min']})")
+    if results["registrations"]["other_statuses"]:
+        missed.append(f"registration statuses other than 303: {results['registrations']['other_statuses']}")
+    return missed
+
+
+def markdown(r: dict) -> str:
+    """results.md: the figures of this run, as ratios and in absolute terms."""
+    t, w, g = r["throughput"], r["browser"], r["registrations"]
+    lines = [
+        "# Résultats des mesures de performance",
+        "",
+        f"Mesuré le {r['when']} sur {r['machine']}, gunicorn {r['gunicorn']}. "
+        "Commande : `make bench`. Chiffres d'une seule exécution ; les rapports comptent plus que les valeurs.",
+        "",
+        "## Débit (wrk, boucle locale)",
+        "",
+        "| Route | req/s (médiane) | rapport req/s (médiane des manches) | CPU par requête (ms) "
+        "| rapport à CPU égal | p50 (ms) | p99 (ms) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    labels = {"trivial": "`/_bench/trivial`", "home": "`/`", "fragment": "`/infos-pratiques` (fragment htmx)"}
+    for name, label in labels.items():
+        x = t[name]
+        ratio, cpu = t.get(f"{name}_vs_trivial", 1.0), t.get(f"{name}_vs_trivial_cpu", 1.0)
+        lines.append(
+            f"| {label} | {x['rps']:.0f} | {ratio:.0%} | {x['cpu_ms_per_request']:.3f} | {cpu:.0%} "
+            f"| {x['p50_ms']:.1f} | {x['p99_ms']:.1f} |"
+        )
+    lines += [
+        "",
+        "Rapport req/s : débit mesuré, manche par manche (la machine peut être partagée). Rapport à CPU égal : "
+        "temps CPU des workers par requête de la route triviale divisé par celui de la route, soit le débit "
+        "relatif à cœurs égaux, insensible aux autres processus. Le budget (≥ 80 %) porte sur les deux.",
+        "",
+        f"Inscriptions concurrentes : {g['registered']} inscriptions par {g['clients']} clients en {g['seconds']} s, "
+        f"soit {g['registrations_per_s']} inscriptions/s (chacune = GET du formulaire + POST) ; "
+        f"autres statuts : {g['other_statuses'] or 'aucun'}.",
+        "",
+        "## Dans le navigateur (Chromium)",
+        "",
+        "| Parcours | octets transférés | requêtes |",
+        "|---|---|---|",
+        f"| Première visite de `/` | {w['first_visit']['bytes']} | {w['first_visit']['requests']} |",
+        f"| Changement d'onglet | {w['tab_switch']['bytes']} | {w['tab_switch']['requests']} |",
+        "",
+        f"Requêtes vers un autre hôte : {len(w['foreign_requests'])}.",
+        "",
+    ]
+    if r.get("lighthouse"):
+        s = r["lighthouse"]["scores"]
+        lines += [
+            f"## Lighthouse {LIGHTHOUSE} (mobile)",
+            "",
+            " | ".join(f"{k} : {v}" for k, v in s.items()),
+            "",
+        ]
+    lines += ["## Budgets", ""]
+    lines += [f"- NON TENU : {m}" for m in r["missed"]] or ["- tous tenus"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs (a smoke test of the script)")
+    parser.add_argument("--no-lighthouse", action="store_true")
+    args = parser.parse_args()
+    if ensure_wrk() is None:
+        sys.exit("wrk not found: apt-get install wrk")
+    workers = 2 * (os.cpu_count() or 1) + 1
+    settings = {
+        "SECRET_KEY": secrets.token_hex(32),
+        "PREVIEW_NOW": OPEN_NOW,
+        "IN_PERSON_CAPACITY": 100,
+        "BENCHMARK": "true",
+    }
+    results: dict = {
+        "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cœurs",
+        "gunicorn": f"{workers} workers sync",
+        "budgets": BUDGETS,
+    }
+    with tempfile.TemporaryDirectory() as tmp, Gunicorn(Path(tmp), settings, workers=workers) as server:
+        rounds, seconds = (1, 2) if args.quick else (9, 2)
+        results["throughput"] = throughput(server.url, server.proc.pid, rounds, seconds, connections=8)
+        results["registrations"] = registrations(server.url, clients=8, per_client=3 if args.quick else 25)
+        results["browser"] = browser_weight.measure(server.url)
+        if not args.no_lighthouse:
+            results["lighthouse"] = lighthouse(server.url + "/", Path(tmp))
+    results["missed"] = check(results)
+    (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (HERE / "results.md").write_text(markdown(results), encoding="utf-8")
+    print(markdown(results))
+    return 1 if results["missed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Every public page and every state of the form, as (name, server configuration, how to reach it).
+
+Adding a page or a state later is one entry here: the accessibility (axe) and layout
+(360 px, 200 % zoom) tests run on each entry.
+"""
+
+import uuid
+
+from site_pages import PUBLIC_PAGES
+
+
+def unique_email(prefix: str = "camille") -> str:
+    """An address no other test uses (the servers are shared by the session)."""
+    return f"{prefix}.{uuid.uuid4().hex[:10]}@example.org"
+
+
+def fill_registration(page, email: str, mode: str = "in_person") -> None:
+    """Fill the registration form with valid values, as a visitor would."""
+    page.get_by_label("Prénom").fill("Camille")
+    page.locator("#last_name").fill("Martin")  # "Nom" is also part of the label "Prénom"
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Organisation").fill("Commune de Lyon")
+    page.get_by_label("Type de structure").select_option("collectivite")
+    page.get_by_label("Fonction").fill("Cheffe de projet numérique")
+    # DSFR draws radios and checkboxes on their labels: click the label, as a visitor does.
+    radio_id = page.locator(f"input[name=mode][value={mode}]").get_attribute("id")
+    page.locator(f"label[for={radio_id}]").click()
+    page.locator("label[for=consent]").click()
+    assert page.locator("#consent").is_checked()
+
+
+def submit(page) -> None:
+    """Send the form and wait until htmx (or the browser) has shown the answer."""
+    page.get_by_role("button", name="Confirmer mon inscription").click()
+    page.wait_for_load_state()
+    page.wait_for_function("!document.querySelector('.htmx-request')")
+
+
+def _page(path):
+    return lambda page, url: page.goto(url + path)
+
+
+def _errors(page, url):
+    page.goto(url + "/inscription")
+    submit(page)
+    page.locator(".fr-alert--error").wait_for()
+
+
+def _success(mode):
+    def reach(page, url):
+        page.goto(url + "/inscription")
+        fill_registration(page, unique_email(), mode)
+        submit(page)
+        page.locator("#inscription .fr-alert").wait_for()
+
+    return reach
+
+
+# name -> (server configuration, reach(page, base_url))
+STATES = {
+    **{f"page {p}": ("open", _page(p)) for p in PUBLIC_PAGES},
+    "form empty": ("open", _page("/inscription")),
+    "form with errors": ("open", _errors),
+    "form success in person": ("open", _success("in_person")),
+    "form success remote": ("open", _success("remote")),
+    "event page closed": ("closed", _page("/")),
+    "form closed": ("closed", _page("/inscription")),
+    "event page full": ("full", _page("/")),
+    "form full": ("full", _page("/inscription")),
+    "form full waiting list": ("full", _success("in_person")),
+}

@@ -1,0 +1,157 @@
+"""Real Chromium (Playwright) against a real gunicorn: one server per site configuration.
+
+Chromium: $JNT_CHROMIUM, else /usr/bin/chromium, else Playwright's own build. None found:
+the tests skip, unless JNT_REQUIRE_BROWSER=1 (set by .ci/run), where they fail.
+"""
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from server import Gunicorn
+
+OPEN_NOW = "2023-01-02T10:00:00+01:00"
+CLOSED_NOW = "2023-01-06T00:00:00+01:00"
+
+# One gunicorn per configuration, started on first use and shared by the whole session.
+CONFIGS = {
+    "open": {"PREVIEW_NOW": OPEN_NOW, "IN_PERSON_CAPACITY": 500},
+    "closed": {"PREVIEW_NOW": CLOSED_NOW, "IN_PERSON_CAPACITY": 500},
+    "full": {"PREVIEW_NOW": OPEN_NOW, "IN_PERSON_CAPACITY": 0},
+}
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items):
+    """Everything in this folder is a browser test that starts gunicorn."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
+
+
+def chromium_path(playwright) -> str | None:
+    """The Chromium to drive, or None when there is none on this machine."""
+    candidates = [os.environ.get("JNT_CHROMIUM"), "/usr/bin/chromium"]
+    with contextlib.suppress(Exception):  # Playwright without its own browser build
+        candidates.append(playwright.chromium.executable_path)
+    return next((c for c in candidates if c and Path(c).is_file()), None)
+
+
+def no_browser(reason: str):
+    """Skip with a reason, or fail where the browser is required (CI)."""
+    if os.environ.get("JNT_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"JNT_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        no_browser("Playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as pw:
+        path = chromium_path(pw)
+        if path is None:
+            no_browser("no Chromium found (set JNT_CHROMIUM, or install chromium)")
+        browser = pw.chromium.launch(executable_path=path, headless=True, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory):
+    """Gunicorn servers by configuration name, started lazily, stopped at the end."""
+    started: dict[str, Gunicorn] = {}
+
+    def get(name: str) -> Gunicorn:
+        if name not in started:
+            settings = dict(CONFIGS[name])
+            started[name] = Gunicorn(tmp_path_factory.mktemp(f"gunicorn-{name}"), settings, workers=2).start()
+        return started[name]
+
+    yield get
+    for server in started.values():
+        server.stop()
+
+
+@pytest.fixture
+def open_site(servers):
+    return servers("open")
+
+
+@pytest.fixture
+def closed_site(servers):
+    return servers("closed")
+
+
+@pytest.fixture
+def full_site(servers):
+    return servers("full")
+
+
+def _context(browser, **options):
+    """A fresh context that records page errors and any request leaving loopback."""
+    # Playwright's own polling (wait_for_function) evaluates strings, which our CSP forbids;
+    # the CSP itself is exercised in tests/test_browser_csp.py.
+    context = browser.new_context(locale="fr-FR", bypass_csp=True, **options)
+    context.jnt_errors = []
+    context.jnt_foreign = []
+
+    def on_request(request):
+        host = urlsplit(request.url).hostname
+        if request.url.startswith(("http:", "https:")) and host not in ("127.0.0.1", "localhost"):
+            context.jnt_foreign.append(request.url)
+
+    context.set_default_timeout(10_000)  # a failing expectation fails in 10 s, not 30
+    context.on("request", on_request)
+    context.on("weberror", lambda error: context.jnt_errors.append(str(error.error)))
+    return context
+
+
+@pytest.fixture
+def new_context(browser):
+    """Factory for extra contexts (no JavaScript, other viewports); all checked at teardown."""
+    made = []
+
+    def factory(**options):
+        made.append(_context(browser, **options))
+        return made[-1]
+
+    yield factory
+    for context in made:
+        errors, foreign = context.jnt_errors, context.jnt_foreign
+        context.close()
+        assert not errors, f"JavaScript errors: {errors}"
+        assert not foreign, f"requests to another host: {foreign}"
+
+
+@pytest.fixture
+def page(new_context):
+    """A page in a fresh desktop context."""
+    return new_context(viewport={"width": 1280, "height": 800}).new_page()
+
+
+@pytest.fixture
+def stored():
+    """Rows stored for an address, read straight from a server's SQLite file."""
+
+    def count(server: Gunicorn, email: str) -> int:
+        with sqlite3.connect(server.instance / "jnt.sqlite3") as db:
+            return db.execute("SELECT count(*) FROM registrations WHERE email = ?", (email,)).fetchone()[0]
+
+    return count

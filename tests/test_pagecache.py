@@ -1,0 +1,93 @@
+"""The event page is rendered once and reused, with a live seat count and open/closed state."""
+
+import datetime as dt
+
+from conftest import CLOSED_NOW, form_fields, valid_registration
+from flask import template_rendered
+
+from jnt.config import parse_instant
+
+HTMX = {"HX-Request": "true"}
+
+
+def register(client, email: str):
+    fields = form_fields(client.get("/inscription").get_data(as_text=True))
+    return client.post("/inscription", data={**fields, **valid_registration(email=email)})
+
+
+def test_pagecache_renders_each_page_once(app, client):
+    names = []
+
+    def record(_sender, template, context, **extra):
+        names.append(template.name)
+
+    with template_rendered.connected_to(record, app):
+        first = client.get("/infos-pratiques").get_data(as_text=True)
+        assert "site/event.html" in names
+        names.clear()
+        second = client.get("/infos-pratiques").get_data(as_text=True)
+    assert names == []
+    assert first == second
+
+
+def test_pagecache_keeps_fragment_and_page_apart(client):
+    page = client.get("/forum")
+    fragment = client.get("/forum", headers=HTMX)
+    again = client.get("/forum")
+    assert "<html" in page.get_data(as_text=True)
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert again.get_data() == page.get_data()
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_pagecache_seat_count_follows_registrations(client):
+    assert "<strong>3</strong> places en présentiel disponibles" in client.get("/").get_data(as_text=True)
+    register(client, "a@example.org")
+    assert "<strong>2</strong> places en présentiel disponibles" in client.get("/").get_data(as_text=True)
+    register(client, "b@example.org")
+    assert "<strong>1</strong> place en présentiel disponible." in client.get("/").get_data(as_text=True)
+    register(client, "c@example.org")
+    html = client.get("/").get_data(as_text=True)
+    assert "Toutes les places en présentiel sont attribuées" in html
+    assert "disponible" not in html
+
+
+def test_pagecache_follows_the_clock_past_the_deadline(app, client):
+    assert "S’inscrire" in client.get("/").get_data(as_text=True)
+    app.config["PREVIEW_NOW"] = parse_instant(CLOSED_NOW, "PREVIEW_NOW")
+    html = client.get("/").get_data(as_text=True)
+    assert "Inscriptions closes" in html
+    assert "S’inscrire" not in html
+    app.config["PREVIEW_NOW"] = parse_instant(CLOSED_NOW, "PREVIEW_NOW") - dt.timedelta(seconds=1)
+    assert "S’inscrire" in client.get("/").get_data(as_text=True)
+
+
+def test_pagecache_canonical_url_follows_the_host(client):
+    a = client.get("/forum", base_url="http://a.example").get_data(as_text=True)
+    b = client.get("/forum", base_url="http://b.example").get_data(as_text=True)
+    assert '<link rel="canonical" href="http://a.example/forum">' in a
+    assert '<link rel="canonical" href="http://b.example/forum">' in b
+
+
+def test_pagecache_bounded_with_many_hosts(app, client):
+    for i in range(100):
+        assert client.get("/", base_url=f"http://h{i}.example").status_code == 200
+    assert len(app.extensions["jnt_page_html"]) <= 64
+    html = client.get("/", base_url="http://late.example").get_data(as_text=True)
+    assert '<link rel="canonical" href="http://late.example/">' in html
+    assert any("late.example" in key for key in app.extensions["jnt_page_html"])  # still cached
+
+
+def test_bench_trivial_route_only_when_benchmarking(make_app):
+    assert make_app().test_client().get("/_bench/trivial").status_code == 404
+    assert make_app(BENCHMARK=True).test_client().get("/_bench/trivial").get_data() == b"ok"
+
+
+def test_pagecache_seat_count_per_database(make_app, tmp_path):
+    """Two apps on two files in one thread: each page shows its own count."""
+    a = make_app(IN_PERSON_CAPACITY=7).test_client()
+    b = make_app(IN_PERSON_CAPACITY=9, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'b.sqlite3'}").test_client()
+    register(a, "x@example.org")
+    for _ in range(2):
+        assert "<strong>6</strong> places" in a.get("/").get_data(as_text=True)
+        assert "<strong>9</strong> places" in b.get("/").get_data(as_text=True)
