@@ -53,9 +53,10 @@ class Gunicorn:
 
     def flask(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
         """Run a `flask --app jnt` command against the same settings."""
+        kwargs.setdefault("check", True)
         return subprocess.run(
             [sys.executable, "-m", "flask", "--app", "jnt", *args],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, check=True, **kwargs,
+            cwd=ROOT, env=self.env, capture_output=True, text=True, **kwargs,
         )  # fmt: skip
 
     def start(self) -> "Gunicorn":

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CLOSED_NOW, form_fields, valid_registration
+from mailtools import manage_path
 from site_pages import FRAGMENTS, PUBLIC_PAGES
 
 HTMX = {"HX-Request": "true"}
@@ -46,6 +47,11 @@ def collect(make_app, tmp_path: Path) -> dict[str, tuple[str, bool]]:
     out["page/csrf-error"] = (c.post("/inscription", data={}).get_data(as_text=True), False)
     r = _post(c, "/inscription", email="a@example.org")
     out["confirmation-in-person"] = (c.get(r.headers["Location"]).get_data(as_text=True), False)
+    # The private management pages reached by the link in the confirmation e-mail.
+    manage = manage_path(open_app, "a@example.org")
+    out["manage/show"] = (c.get(manage).get_data(as_text=True), False)
+    out["manage/cancel-confirmation"] = (c.get(manage + "/annuler").get_data(as_text=True), False)
+    out["manage/cancelled"] = (c.get("/inscription/annulee").get_data(as_text=True), False)
     out["form-duplicate"] = (_post(c, "/inscription", email="a@example.org").get_data(as_text=True), False)
     r = _post(c, "/inscription", HTMX, email="b@example.org", mode="remote")
     out["fragment/confirmation-remote"] = (r.get_data(as_text=True), True)

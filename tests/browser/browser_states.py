@@ -56,6 +56,40 @@ def _success(mode):
     return reach
 
 
+ORGANISER_EMAIL = "orga@example.org"
+ORGANISER_PASSWORD = "un mot de passe assez long"
+
+
+def _organiser(path):
+    """Log in as the organiser the conftest creates on each server, then open `path`."""
+
+    def reach(page, url):
+        page.goto(url + "/organisateurs/connexion")
+        page.locator("#email").fill(ORGANISER_EMAIL)
+        page.locator("#password").fill(ORGANISER_PASSWORD)
+        page.locator("button[type=submit]").click()
+        page.wait_for_url(url + "/organisateurs/")
+        page.goto(url + path)
+
+    return reach
+
+
+def _manage(suffix=""):
+    """Register, then open the private management page (link read from the outbox e-mail)."""
+
+    def reach(page, url):
+        address = unique_email("gestion")
+        page.goto(url + "/inscription")
+        fill_registration(page, address)
+        submit(page)
+        page.goto(url + MANAGE_LINKS[url](address) + suffix)
+
+    return reach
+
+
+# Filled by the conftest: base URL -> function(e-mail) giving that person's management path.
+MANAGE_LINKS = {}
+
 # name -> (server configuration, reach(page, base_url))
 STATES = {
     **{f"page {p}": ("open", _page(p)) for p in PUBLIC_PAGES},
@@ -68,4 +102,11 @@ STATES = {
     "event page full": ("full", _page("/")),
     "form full": ("full", _page("/inscription")),
     "form full waiting list": ("full", _success("in_person")),
+    "manage registration": ("open", _manage()),
+    "manage cancel confirmation": ("open", _manage("/annuler")),
+    "organiser login": ("open", _page("/organisateurs/connexion")),
+    "organiser dashboard": ("open", _organiser("/organisateurs/")),
+    "organiser dashboard filtered": ("open", _organiser("/organisateurs/?mode=in_person&statut=waiting&q=a")),
+    "organiser check-in": ("open", _organiser("/organisateurs/pointage")),
+    "organiser sign-in sheet": ("open", _organiser("/organisateurs/pointage/emargement")),
 }

@@ -5,13 +5,19 @@ the tests skip, unless JNT_REQUIRE_BROWSER=1 (set by .ci/run), where they fail.
 """
 
 import contextlib
+import email
+import email.policy
 import os
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from mailtools import LINK
 from server import Gunicorn
+
+from browser.browser_states import MANAGE_LINKS, ORGANISER_EMAIL, ORGANISER_PASSWORD
 
 OPEN_NOW = "2023-01-02T10:00:00+01:00"
 CLOSED_NOW = "2023-01-06T00:00:00+01:00"
@@ -73,6 +79,20 @@ def browser():
         browser.close()
 
 
+def management_path(server: Gunicorn, address: str, timeout: float = 20) -> str:
+    """The management link sent to `address`, read from the .eml files the server writes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        server.flask("send-mail", check=False)  # in case the worker's thread has not run yet
+        for path in sorted((server.instance / "outbox").glob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if message["To"] == address:
+                url = LINK.search(message.get_body(("plain",)).get_content()).group(0)
+                return url[url.index("/inscription/") :]
+        time.sleep(0.2)
+    raise AssertionError(f"no management link e-mailed to {address}")
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory):
     """Gunicorn servers by configuration name, started lazily, stopped at the end."""
@@ -81,7 +101,10 @@ def servers(tmp_path_factory):
     def get(name: str) -> Gunicorn:
         if name not in started:
             settings = dict(CONFIGS[name])
-            started[name] = Gunicorn(tmp_path_factory.mktemp(f"gunicorn-{name}"), settings, workers=2).start()
+            server = started[name] = Gunicorn(tmp_path_factory.mktemp(f"gunicorn-{name}"), settings, workers=2).start()
+            # An organiser account (organiser pages) and the mail outbox (management links).
+            server.flask("organiser", "add", ORGANISER_EMAIL, input=ORGANISER_PASSWORD + "\n")
+            MANAGE_LINKS[server.url] = lambda address, server=server: management_path(server, address)
         return started[name]
 
     yield get

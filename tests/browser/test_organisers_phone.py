@@ -1,21 +1,15 @@
 """The organisers' journey in a real Chromium, phone-sized: log in, search, check someone in."""
 
-import os
-import shutil
-
 import pytest
 from organisers_support import EMAIL, PASSWORD, add_organiser, register
+from playwright.sync_api import expect
 from server import Gunicorn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = os.environ.get("JNT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM) and not os.environ.get("JNT_REQUIRE_BROWSER"):
-    pytest.skip("Chromium absent (JNT_CHROMIUM)", allow_module_level=True)
 
 
 @pytest.fixture
-def phone(tmp_path, make_app):
+def phone(tmp_path, make_app, browser):
     """A logged-out phone-sized page, and the server (two workers) with three attendees."""
     app = make_app(IN_PERSON_CAPACITY=3)
     add_organiser(app)
@@ -23,16 +17,14 @@ def phone(tmp_path, make_app):
         register(app, n=n, last_name=last_name, organisation="Conseil départemental de l’Hérault")
     register(app, n=3, last_name="Attente")
     settings = {"IN_PERSON_CAPACITY": 3, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
-    with Gunicorn(tmp_path, settings, workers=2) as server, playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-        yield page, server.url
-        browser.close()
+    with Gunicorn(tmp_path, settings, workers=2) as server:
+        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        yield context.new_page(), server.url
+        context.close()
 
 
 def test_organiser_logs_in_searches_and_checks_in_from_phone(phone):
     page, url = phone
-    expect = playwright.expect
     page.goto(url + "/organisateurs/pointage")
     expect(page).to_have_url(url + "/organisateurs/connexion?suivant=/organisateurs/pointage?")
     page.fill("#email", EMAIL)
@@ -59,7 +51,6 @@ def test_organiser_logs_in_searches_and_checks_in_from_phone(phone):
 
 def test_dashboard_list_updates_in_place_while_typing(phone):
     page, url = phone
-    expect = playwright.expect
     page.goto(url + "/organisateurs/connexion")
     page.fill("#email", EMAIL)
     page.fill("#password", PASSWORD)
