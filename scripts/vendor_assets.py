@@ -99,6 +99,7 @@ def build_dsfr(pkg: Path) -> None:
     css = "\n".join(p.read_text(encoding="utf-8") for p in parts)
     # Paths become relative to vendor/dsfr/; woff fallbacks and unused faces go.
     css = css.replace("url(../fonts/", "url(fonts/").replace("url(../../icons/", "url(icons/")
+    css = css.replace("url(../icons/", "url(icons/")  # a few component rules reference icons one level up
     css = re.sub(r',url\(fonts/[^)]+\.woff\) format\("woff"\)', "", css)
     css = re.sub(r"@font-face\{[^}]*font-family:Spectral[^}]*\}", "", css)
     css = re.sub(r"url\((icons/[^)]+\.svg)\)", lambda m: inline_svg(dist / m.group(1)), css)

@@ -214,3 +214,14 @@ def test_no_preview_banner_without_preview_clock(make_app):
 def test_user_independent_pages_are_escaped(client):
     # The content file is data, not markup: its & is escaped in every page.
     assert "Numérique & Territoires" not in html_of(client, "/").split("<script")[0]
+
+
+def test_vendored_stylesheet_references_only_shipped_files():
+    from pathlib import Path
+
+    css_path = Path(__file__).parent.parent / "jnt" / "static" / "vendor" / "dsfr" / "dsfr.min.css"
+    css = css_path.read_text(encoding="utf-8")
+    for ref in re.findall(r"url\(([^)]+)\)", css):
+        ref = ref.strip("'\"")
+        if not ref.startswith("data:"):
+            assert (css_path.parent / ref).is_file(), ref
