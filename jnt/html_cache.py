@@ -18,9 +18,19 @@ def encoding_for(accept: str) -> str | None:
     return None
 
 
+def compress(body: bytes, encoding: str) -> bytes:
+    """The body in the given encoding (deterministic output, so ETags are stable per representation)."""
+    return brotli.compress(body, quality=5) if encoding == "br" else gzip.compress(body, 6, mtime=0)
+
+
 def compress_and_tag(response: Response) -> Response:
-    """Compress HTML bodies, add an ETag, answer 304 when the client already has this version."""
+    """Compress HTML bodies, add an ETag, answer 304 when the client already has this version.
+
+    A view that tagged its own response (the cached event page, see pagecache.respond) is left alone.
+    """
     if request.method not in ("GET", "HEAD") or response.direct_passthrough or response.is_streamed:
+        return response
+    if "ETag" in response.headers:
         return response
     if response.mimetype != "text/html" or "Content-Encoding" in response.headers:
         return response
@@ -32,9 +42,7 @@ def compress_and_tag(response: Response) -> Response:
     body = response.get_data()
     encoding = encoding_for(request.headers.get("Accept-Encoding", ""))
     if encoding and len(body) >= MIN_SIZE:
-        # Deterministic output (gzip mtime=0), so the ETag below is stable per representation.
-        data = brotli.compress(body, quality=5) if encoding == "br" else gzip.compress(body, 6, mtime=0)
-        response.set_data(data)
+        response.set_data(compress(body, encoding))
         response.headers["Content-Encoding"] = encoding
     if response.status_code == 200:
         response.add_etag()

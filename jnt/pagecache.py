@@ -8,15 +8,16 @@ has no form, no CSRF token and nothing from the session: anything added to it th
 the visitor must go into the key, or out of the cached part.
 """
 
+import hashlib
 import os
 import sqlite3
 import threading
 from urllib.request import pathname2url
 
-from flask import current_app, render_template
+from flask import Response, current_app, render_template, request
 from markupsafe import Markup
 
-from . import seats
+from . import html_cache, seats
 from .models import IN_PERSON_COUNTER, db
 
 SEATS_MARK = Markup("<!--jnt:seats-->")
@@ -72,8 +73,8 @@ def _seats_html() -> bytes:
     return html
 
 
-def page(key: tuple, render) -> bytes:
-    """The page for `key` (UTF-8), from the cache or from `render()`, which puts SEATS_MARK where the count goes."""
+def _parts(key: tuple, render) -> tuple[bytes, bytes, bool]:
+    """The page for `key` split around SEATS_MARK, rendered by `render()` on a miss."""
     cache = _store("jnt_page_html")
     parts = cache.get(key)
     if parts is None:
@@ -82,5 +83,38 @@ def page(key: tuple, render) -> bytes:
         if len(cache) >= MAX_ENTRIES:
             cache.clear()  # many Host headers: start over rather than stop caching the real one
         cache[key] = parts
-    before, after, has_seats = parts
+    return parts
+
+
+def page(key: tuple, render) -> bytes:
+    """The page for `key` (UTF-8), from the cache or from `render()`, which puts SEATS_MARK where the count goes."""
+    before, after, has_seats = _parts(key, render)
     return b"".join((before, _seats_html(), after)) if has_seats else before
+
+
+def respond(key: tuple, render, vary: str) -> Response:
+    """The page as a finished response: compressed as accepted, with its ETag, or a 304 when unchanged.
+
+    Each representation (page, seat sentence, encoding) is compressed and hashed once, so a
+    request costs the seat query and a dictionary look-up, not a render, a compression and a hash.
+    """
+    before, after, has_seats = _parts(key, render)
+    seats_html = _seats_html() if has_seats else b""
+    encoding = html_cache.encoding_for(request.headers.get("Accept-Encoding", ""))
+    variants = _store("jnt_page_variants")
+    variant = variants.get((key, seats_html, encoding))
+    if variant is None:
+        body = b"".join((before, seats_html, after)) if has_seats else before
+        used = encoding if encoding and len(body) >= html_cache.MIN_SIZE else None
+        data = html_cache.compress(body, used) if used else body
+        variant = (data, '"' + hashlib.sha1(data, usedforsecurity=False).hexdigest() + '"', used)
+        if len(variants) >= MAX_ENTRIES * 4:
+            variants.clear()
+        variants[(key, seats_html, encoding)] = variant
+    data, etag, used = variant
+    headers = {"Vary": f"{vary}, Accept-Encoding", "ETag": etag, "Cache-Control": "private, no-cache"}
+    if used:
+        headers["Content-Encoding"] = used
+    if "If-None-Match" in request.headers and etag.strip('"') in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(data, mimetype="text/html", headers=headers)

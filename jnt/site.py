@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
 
 from . import clock, formatting, pagecache, seats
 
@@ -30,7 +30,7 @@ def render_tab(tab: Tab, canonical_endpoint: str):
     template = "site/_tabs.html" if partial else "site/event.html"
     # Everything the HTML depends on, except the seat count (spliced in by pagecache).
     key = (tab.slug, canonical_endpoint, partial, clock.registration_open(), request.scheme, request.host)
-    html = pagecache.page(
+    return pagecache.respond(
         key,
         lambda: render_template(
             template,
@@ -40,8 +40,8 @@ def render_tab(tab: Tab, canonical_endpoint: str):
             json_ld=current_app.extensions["jnt_json_ld"],
             seats_html=pagecache.SEATS_MARK,
         ),
+        vary="HX-Request, HX-History-Restore-Request",
     )
-    return Response(html, mimetype="text/html", headers={"Vary": "HX-Request, HX-History-Restore-Request"})
 
 
 @bp.get("/")
