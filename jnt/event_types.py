@@ -1,0 +1,96 @@
+"""The event's content as plain, frozen dataclasses (built by event.py from the content file)."""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of text, bold or not (the announcement's **…**)."""
+
+    text: str
+    strong: bool
+
+
+@dataclass(frozen=True)
+class Organiser:
+    acronym: str
+    article: str
+    name: str
+    url: str
+
+    @property
+    def the(self) -> str:
+        """The acronym with its article: « la DINUM », « l’ANCT »."""
+        return f"{self.article}{self.acronym}"
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    role: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: dt.datetime
+    end: dt.datetime
+    title: str
+    kind: str
+    questions: str
+    note: str
+    speakers: tuple[Speaker, ...]
+
+
+@dataclass(frozen=True)
+class Product:
+    name: str
+    runner: Organiser
+    url: str
+
+
+@dataclass(frozen=True)
+class Stand:
+    organiser: Organiser
+    products: tuple[Product, ...]
+
+
+@dataclass(frozen=True)
+class Venue:
+    name: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    remote: str
+
+    @property
+    def address(self) -> str:
+        """One-line postal address."""
+        return f"{self.street}, {self.postal_code} {self.city}"
+
+
+@dataclass(frozen=True)
+class Event:
+    title: str
+    category: str
+    edition: str
+    announced_at: dt.datetime
+    start: dt.datetime
+    end: dt.datetime
+    tz: ZoneInfo
+    chapeau: str
+    description: str
+    admission: str
+    attendance: tuple[Segment, ...]
+    seats: str
+    audience: str
+    intro: tuple[tuple[Segment, ...], ...]
+    venue: Venue
+    organisers: tuple[Organiser, ...]
+    programme: tuple[Slot, ...]
+    forum_intro: str
+    forum_others: str
+    stands: tuple[Stand, ...]
