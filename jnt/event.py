@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .event_types import Event, Organiser, Product, Segment, Slot, Speaker, Stand, Venue
+from .event_types import Event, Organiser, Product, Segment, Slot, Speaker, Venue
 
 DEFAULT_FILE = Path(__file__).parent / "content" / "jnt-2023.toml"
 
@@ -60,10 +60,20 @@ class _Reader:
         return items
 
 
+MARKUP = re.compile(r"\*\*(?P<strong>.+?)\*\*|\*(?P<em>.+?)\*")
+
+
 def segments(text: str) -> tuple[Segment, ...]:
-    """Split a text on **…** markers into plain and bold runs."""
-    parts = re.split(r"\*\*(.+?)\*\*", text)
-    return tuple(Segment(p, i % 2 == 1) for i, p in enumerate(parts) if p)
+    """Split a text on **…** (bold) and *…* (italic) markers into runs."""
+    runs, last = [], 0
+    for m in MARKUP.finditer(text):
+        if m.start() > last:
+            runs.append(Segment(text[last : m.start()], False))
+        runs.append(Segment(m["strong"] or m["em"], bool(m["strong"]), bool(m["em"])))
+        last = m.end()
+    if last < len(text):
+        runs.append(Segment(text[last:], False))
+    return tuple(runs)
 
 
 def _clock(day: dt.datetime, hhmm: str, where: str) -> dt.datetime:
@@ -92,7 +102,6 @@ def parse(data: dict) -> Event:
         Organiser(o.text("acronym"), o.text("article"), o.text("name"), o.text("url"))
         for o in root.tables("organisers")
     )
-    by_acronym = {o.acronym: o for o in organisers}
     programme = []
     for s in root.tables("programme"):
         speakers = tuple(
@@ -110,19 +119,7 @@ def parse(data: dict) -> Event:
             )
         )
     forum = root.table("forum")
-
-    def organiser(r: _Reader, key: str) -> Organiser:
-        acronym = r.text(key)
-        if acronym not in by_acronym:
-            raise ContentError(f"champ invalide : {r.path}.{key} (organisateur inconnu : {acronym})")
-        return by_acronym[acronym]
-
-    stands = []
-    for st in forum.tables("stands"):
-        products = tuple(
-            Product(p.text("name"), organiser(p, "runner"), p.text("url", "")) for p in st.tables("products")
-        )
-        stands.append(Stand(organiser(st, "organiser"), products))
+    products = tuple(Product(p.text("name"), p.text("url", "")) for p in forum.tables("products"))
     return Event(
         title=ev.text("title"),
         category=ev.text("category"),
@@ -142,8 +139,7 @@ def parse(data: dict) -> Event:
         organisers=organisers,
         programme=tuple(programme),
         forum_intro=forum.text("intro"),
-        forum_others=forum.text("others"),
-        stands=tuple(stands),
+        products=products,
     )
 
 

@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 @dataclass(frozen=True)
 class Segment:
-    """A run of text, bold or not (the announcement's **…**)."""
+    """A run of text, plain, bold (the announcement's **…**) or italic (*…*)."""
 
     text: str
     strong: bool
+    em: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,10 @@ class Slot:
 
 @dataclass(frozen=True)
 class Product:
+    """A product or service the Forum names (its official link, when it has one)."""
+
     name: str
-    runner: Organiser
     url: str
-
-
-@dataclass(frozen=True)
-class Stand:
-    organiser: Organiser
-    products: tuple[Product, ...]
 
 
 @dataclass(frozen=True)
@@ -92,5 +88,4 @@ class Event:
     organisers: tuple[Organiser, ...]
     programme: tuple[Slot, ...]
     forum_intro: str
-    forum_others: str
-    stands: tuple[Stand, ...]
+    products: tuple[Product, ...]

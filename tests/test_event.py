@@ -33,6 +33,13 @@ def test_bold_runs_are_split_into_segments():
     assert next(s.text for s in first if s.strong) == "deuxième anniversaire du fonds France Relance"
 
 
+def test_italic_runs_are_split_into_segments():
+    runs = load().attendance
+    assert [s.text for s in runs if s.em] == ["in situ"]
+    assert not any(s.strong for s in runs)
+    assert "".join(s.text for s in runs).endswith("participation in situ afin de suivre au mieux les échanges.")
+
+
 @pytest.mark.parametrize(
     ("mutate", "field"),
     [
@@ -42,7 +49,7 @@ def test_bold_runs_are_split_into_segments():
         (lambda d: d["programme"][1].pop("title"), "programme[1].title"),
         (lambda d: d["programme"][0].update(start="9 heures"), "programme[0].start"),
         (lambda d: d["programme"][1]["speakers"][2].update(role=""), "programme[1].speakers[2].role"),
-        (lambda d: d["forum"]["stands"][0].update(organiser="XYZ"), "forum.stands[0].organiser"),
+        (lambda d: d["forum"]["products"][0].update(name=""), "forum.products[0].name"),
         (lambda d: d["organisers"].clear(), "organisers"),
         (lambda d: d["event"].update(timezone="Mars/Olympus"), "event.timezone"),
         (lambda d: d["event"].update(end=d["event"]["start"]), "event.end"),
