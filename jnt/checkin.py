@@ -1,11 +1,9 @@
 """Check-in on the day (/organisateurs/pointage) and the printable sign-in sheet."""
 
-import unicodedata
-
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from sqlalchemy import func, select, update
 
-from . import audit, seats
+from . import audit, collation, seats
 from .models import CONFIRMED, IN_PERSON, Registration, db, utcnow
 from .organiser_auth import login_required
 
@@ -13,26 +11,16 @@ bp = Blueprint("checkin", __name__, url_prefix="/pointage")
 EXPECTED = (Registration.mode == IN_PERSON, Registration.status == CONFIRMED)
 
 
-def plain(text: str) -> str:
-    """Lower-case text without accents, for matching and sorting (« Lefèvre » → « lefevre »)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
-
-
-def name_key(registration: Registration) -> tuple:
-    """Sort by last name, then first name, ignoring case and accents (Émile next to Emma)."""
-    return plain(registration.last_name), plain(registration.first_name), registration.id
-
-
 def expected(text: str = "") -> list[Registration]:
     """Confirmed in-person attendees whose name or organisation has every typed word, by name.
 
     Filtered in Python (a few hundred people at most) so that typing without accents matches.
     """
-    words = plain(text).split()
+    words = collation.search_words(text)
     people = db.session.scalars(select(Registration).where(*EXPECTED))
     return sorted(
-        (p for p in people if all(w in plain(f"{p.first_name} {p.last_name} {p.organisation}") for w in words)),
-        key=name_key,
+        (p for p in people if collation.matches(words, p.first_name, p.last_name, p.organisation)),
+        key=collation.person_key,
     )
 
 

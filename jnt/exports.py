@@ -8,10 +8,13 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import func, select
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
 
-from . import audit, clock, seats
+from . import audit, clock, collation, seats
 from .forms import STRUCTURE_TYPES
 from .models import Registration, db
 from .organiser_auth import login_required
@@ -39,13 +42,10 @@ def _paris(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 def rows() -> Iterator[tuple]:
-    """The header, then one row per registration (sorted by name): the only source of both exports."""
+    """The header, then one row per registration (in French name order): the only source of both exports."""
     types = dict(STRUCTURE_TYPES)
     yield HEADER
-    query = select(Registration).order_by(
-        func.lower(Registration.last_name), func.lower(Registration.first_name), Registration.id
-    )
-    for r in db.session.scalars(query):
+    for r in sorted(db.session.scalars(select(Registration)), key=collation.person_key):
         texts = (r.last_name, r.first_name, r.email, r.organisation, types.get(r.structure_type, r.structure_type),
                  r.job_title, MODE_LABELS.get(r.mode, r.mode), STATUS_LABELS.get(r.status, r.status),
                  r.accessibility_needs or "")  # fmt: skip
@@ -70,14 +70,30 @@ def write_csv(source: Iterator[tuple]) -> tuple[bytes, int]:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8"), count
 
 
+# Column widths in characters, in HEADER's order: wide enough to read without resizing.
+XLSX_WIDTHS = (20, 18, 32, 32, 24, 24, 12, 16, 32, 17, 17)
+
+
 def write_xlsx(source: Iterator[tuple]) -> tuple[bytes, int]:
-    """An XLSX workbook written by openpyxl; returns (bytes, data rows)."""
+    """An XLSX workbook written by openpyxl: bold frozen header, filters, column widths; returns (bytes, data rows)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Inscriptions")
-    count = -1
+    # A write-only sheet takes its layout before its first row.
+    sheet.freeze_panes = "A2"
+    for i, width in enumerate(XLSX_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    header = next(source)
+    cells = []
+    for title in header:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    sheet.append(cells)
+    count = 0
     for row in source:
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
         count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue(), count

@@ -4,20 +4,27 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, select
 
+from . import collation
 from .forms import STRUCTURE_TYPES
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 
 MODE_LABELS = {IN_PERSON: "Présentiel", REMOTE: "À distance"}
 STATUS_LABELS = {CONFIRMED: "Confirmée", WAITING: "Liste d’attente"}
+# Sorted in Python over the filtered set (a few thousand rows at most): SQL cannot collate French.
+# Each entry: label, key, reversed.
 SORTS = {
-    "nom": ("Nom (A → Z)", (func.lower(Registration.last_name), func.lower(Registration.first_name))),
-    "-nom": ("Nom (Z → A)", (func.lower(Registration.last_name).desc(), func.lower(Registration.first_name).desc())),
-    "organisation": ("Organisation", (func.lower(Registration.organisation), func.lower(Registration.last_name))),
-    "-date": ("Plus récentes d’abord", (Registration.created_at.desc(),)),
-    "date": ("Plus anciennes d’abord", (Registration.created_at,)),
-    "attente": ("Ordre de la liste d’attente", (Registration.queued_at.is_(None), Registration.queued_at)),
+    "nom": ("Nom (A → Z)", collation.person_key, False),
+    "-nom": ("Nom (Z → A)", collation.person_key, True),
+    "organisation": ("Organisation", lambda r: (collation.key(r.organisation), *collation.person_key(r)), False),
+    "-date": ("Plus récentes d’abord", lambda r: (r.created_at, r.id), True),
+    "date": ("Plus anciennes d’abord", lambda r: (r.created_at, r.id), False),
+    "attente": (
+        "Ordre de la liste d’attente",
+        lambda r: (r.queued_at is None, r.queued_at or r.created_at, r.id),
+        False,
+    ),
 }
 DEFAULT_SORT = "-date"
 
@@ -51,18 +58,10 @@ class Criteria:
         return urlencode({k: v for k, v in values.items() if v and not (k == "page" and v == 1)})
 
 
-def search(query: Select, text: str) -> Select:
-    """Every word must appear in the name, the organisation or the e-mail (case-insensitive)."""
-    for word in text.split():
-        query = query.where(
-            or_(
-                Registration.first_name.icontains(word, autoescape=True),
-                Registration.last_name.icontains(word, autoescape=True),
-                Registration.organisation.icontains(word, autoescape=True),
-                Registration.email.icontains(word, autoescape=True),
-            )
-        )
-    return query
+def found(registration: Registration, words: list[str]) -> bool:
+    """Every word appears in the name, the organisation or the e-mail, folded as at check-in."""
+    r = registration
+    return collation.matches(words, r.first_name, r.last_name, r.organisation, r.email)
 
 
 @dataclass(frozen=True)
@@ -77,17 +76,19 @@ class Page:
 
 def registrations(criteria: Criteria) -> Page:
     """One page of the registrations matching the criteria."""
-    query = search(select(Registration), criteria.q)
+    query = select(Registration)
     if criteria.mode:
         query = query.where(Registration.mode == criteria.mode)
     if criteria.status:
         query = query.where(Registration.status == criteria.status)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    words = collation.search_words(criteria.q)
+    _label, sort_key, descending = SORTS[criteria.sort]
+    matching = sorted((r for r in db.session.scalars(query) if found(r, words)), key=sort_key, reverse=descending)
+    total = len(matching)
     size = current_app.config["ORGANISER_PAGE_SIZE"]
     pages = max((total + size - 1) // size, 1)
     number = min(criteria.page, pages)
-    ordered = query.order_by(*SORTS[criteria.sort][1], Registration.id).limit(size).offset((number - 1) * size)
-    return Page(list(db.session.scalars(ordered)), total, number, pages)
+    return Page(matching[(number - 1) * size : number * size], total, number, pages)
 
 
 @dataclass(frozen=True)

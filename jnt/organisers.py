@@ -44,7 +44,7 @@ def dashboard():
         page=registrations(criteria),
         modes=MODE_LABELS,
         statuses=STATUS_LABELS,
-        sorts={key: label for key, (label, _order) in SORTS.items()},
+        sorts={key: label for key, (label, _key, _reverse) in SORTS.items()},
     )
 
 
