@@ -2,7 +2,9 @@
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask
@@ -34,8 +36,20 @@ DEFAULTS = {
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
     # Shown on /mentions-legales; the announcement does not say who publishes or hosts the site.
+    # check-config warns in production while they are unset.
     "LEGAL_PUBLISHER": None,
     "LEGAL_HOSTING": None,
+    # A person to write to: every page's footer, the legal pages, Reply-To of every e-mail.
+    # The example value is refused in production (PUBLIC_URL not on loopback).
+    "CONTACT_EMAIL": "contact-jnt@example.org",
+    # Privacy notice (RGPD articles 13-14): the data controller (name and address), the data
+    # protection officer's contact, and the e-mail provider (a processor, beside the host above).
+    # Unset, the notice says they are not yet filled in, and check-config warns in production.
+    "DATA_CONTROLLER": None,
+    "DPO_CONTACT": None,
+    "MAIL_PROVIDER": None,
+    # The accessibility statement's date (ISO 8601): when it was last established.
+    "ACCESSIBILITY_STATEMENT_DATE": "2026-11-30",
     # CONTROL RUN ONLY: "unsafe-count" swaps the atomic seat rule for a racy count (tests).
     "SEAT_RULE": "atomic",
     "SESSION_COOKIE_HTTPONLY": True,
@@ -87,12 +101,17 @@ DEFAULTS = {
     "MAIL_MAX_ATTEMPTS": 30,
 }
 
+EXAMPLE_CONTACT_EMAIL = DEFAULTS["CONTACT_EMAIL"]
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
 # Values copied from examples or docs: never a real secret.
 PLACEHOLDER_SECRETS = {
     "...", "changeme", "change-me", "change_me", "secret", "secret-key", "secret_key", "dev", "development",
     "test", "test-secret", "your-secret-key", "replace-me", "xxx", "none", "null",
 }  # fmt: skip
 MIN_SECRET_LENGTH = 24
+# Enough to catch a typo in a setting; the address is not validated further.
+EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def load(app: Flask, test_config: dict | None) -> None:
@@ -150,8 +169,51 @@ def check(app: Flask) -> None:
     for name in ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_MINUTES"):
         if not isinstance(cfg[name], int) or isinstance(cfg[name], bool) or cfg[name] < 1:
             raise ConfigError(f"{name} : entier strictement positif attendu ({cfg[name]!r})")
+    check_contact(cfg)
     if not Path(cfg["EVENT_FILE"]).is_file():
         raise ConfigError(f"EVENT_FILE : fichier introuvable ({cfg['EVENT_FILE']})")
+
+
+def in_production(cfg) -> bool:
+    """The site is public: PUBLIC_URL is not on loopback (the rule the e-mail links use too)."""
+    return urlsplit(str(cfg["PUBLIC_URL"])).hostname not in LOOPBACK_HOSTS
+
+
+def check_contact(cfg) -> None:
+    """CONTACT_EMAIL is an address, and a real one once the site is public."""
+    contact = cfg["CONTACT_EMAIL"]
+    if not isinstance(contact, str) or not EMAIL_SHAPE.fullmatch(contact):
+        raise ConfigError(f"CONTACT_EMAIL : adresse e-mail attendue ({contact!r})")
+    if contact == EXAMPLE_CONTACT_EMAIL and in_production(cfg):
+        raise ConfigError(
+            "CONTACT_EMAIL : valeur d'exemple ; indiquez l'adresse où le public et les inscrits "
+            "peuvent écrire aux organisateurs"
+        )
+    try:
+        dt.date.fromisoformat(str(cfg["ACCESSIBILITY_STATEMENT_DATE"]))
+    except ValueError:
+        raise ConfigError(
+            f"ACCESSIBILITY_STATEMENT_DATE : date AAAA-MM-JJ attendue ({cfg['ACCESSIBILITY_STATEMENT_DATE']!r})"
+        ) from None
+
+
+# Legal mentions a public site must show; unset, the pages say so honestly.
+LEGAL_SETTINGS = {
+    "LEGAL_PUBLISHER": "l'éditeur du site (mentions légales)",
+    "LEGAL_HOSTING": "l'hébergeur du site (mentions légales, données personnelles)",
+    "DATA_CONTROLLER": "le responsable du traitement (données personnelles)",
+    "DPO_CONTACT": "le contact du délégué à la protection des données (données personnelles)",
+}
+
+
+def production_warnings(cfg) -> list[str]:
+    """What a public site should fill in but can run without (printed by check-config)."""
+    if not in_production(cfg):
+        return []
+    missing = [f"{name} non renseigné : {what}" for name, what in LEGAL_SETTINGS.items() if not cfg.get(name)]
+    if cfg.get("MAIL_SERVER") and not cfg.get("MAIL_PROVIDER"):
+        missing.append("MAIL_PROVIDER non renseigné : le prestataire d'envoi des e-mails (données personnelles)")
+    return missing
 
 
 def check_event(app: Flask, event) -> None:

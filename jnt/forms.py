@@ -83,7 +83,12 @@ class RegistrationForm(FlaskForm):
         "Besoins d’accessibilité (facultatif)",
         filters=[_strip],
         validators=[Optional(), length(1000), no_control_characters(multiline=True)],
-        description="Par exemple : accès en fauteuil roulant, interprétation en langue des signes, sous-titrage.",
+        description=(
+            "Indiquez seulement ce dont vous aurez besoin sur place (par exemple : accès en fauteuil roulant, "
+            "interprétation en langue des signes, sous-titrage). Ces informations peuvent concerner votre santé : "
+            "seules les équipes qui préparent l’accueil les voient, elles ne figurent dans aucun e-mail et sont "
+            "supprimées avec votre inscription."
+        ),
     )
     consent = BooleanField(
         "Notice sur les données personnelles",

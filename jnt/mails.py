@@ -24,6 +24,7 @@ def _queue(kind: str, key: str, registration: Registration, subject: str, calend
         visio_url=cfg["VISIO_URL"],
         site_url=public_url("site.index"),
         practical_url=public_url("site.practical"),
+        contact_email=cfg["CONTACT_EMAIL"],
     )
     text = render_template(f"mail/{kind}.txt", **context)
     html = render_template(f"mail/{kind}.html", **context)

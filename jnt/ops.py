@@ -70,6 +70,8 @@ def check_config_command() -> None:
         config.check_event(app, app.extensions["jnt_event"])
     except config.ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    for warning in config.production_warnings(app.config):
+        click.echo(f"Attention : {warning}", err=True)
     click.echo("Configuration cohérente.")
 
 

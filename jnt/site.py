@@ -1,7 +1,9 @@
 """The public site: the event page, its three tabs, and the legal pages."""
 
+import datetime as dt
 from dataclasses import dataclass
 
+from babel.dates import format_date
 from flask import Blueprint, Flask, current_app, render_template, request, url_for
 
 from . import clock, formatting, pagecache, seats
@@ -71,7 +73,10 @@ def forum():
 @bp.get("/accessibilite")
 def accessibility():
     """The accessibility statement."""
-    return render_template("site/accessibilite.html")
+    statement_date = dt.date.fromisoformat(str(current_app.config["ACCESSIBILITY_STATEMENT_DATE"]))
+    return render_template(
+        "site/accessibilite.html", statement_date=format_date(statement_date, "d MMMM y", locale="fr_FR")
+    )
 
 
 @bp.get("/mentions-legales")

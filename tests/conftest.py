@@ -20,6 +20,7 @@ REQUIRE_POSTGRES = os.environ.get("JNT_REQUIRE_POSTGRES") == "1"
 # Registration is open on this date (the deadline is 6 January 2023, Paris time).
 OPEN_NOW = "2023-01-02T10:00:00+01:00"
 CLOSED_NOW = "2023-01-06T00:00:00+01:00"
+CONTACT_EMAIL = "equipe-jnt@example.net"
 
 
 @contextlib.contextmanager
@@ -68,6 +69,8 @@ def make_app(database_uri):
             "SQLALCHEMY_DATABASE_URI": database_uri,
             "PREVIEW_NOW": OPEN_NOW,
             "IN_PERSON_CAPACITY": 3,
+            # Not the example value: some tests set a public PUBLIC_URL, where the example is refused.
+            "CONTACT_EMAIL": CONTACT_EMAIL,
             # E-mail is delivered when a test says so (outbox.flush), not by a thread outliving the test.
             "MAIL_BACKGROUND": False,
         }

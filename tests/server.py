@@ -43,6 +43,7 @@ class Gunicorn:
         self.env["JNT_INSTANCE_PATH"] = str(instance)
         # Outside TESTING the app refuses a missing or placeholder secret.
         self.env["JNT_SECRET_KEY"] = secrets.token_hex(32)
+        self.env["JNT_CONTACT_EMAIL"] = "equipe-jnt@example.net"
         # Hashed, precompressed static files: built once for all servers of the run.
         self.env["JNT_STATIC_BUILD_DIR"] = str(ROOT / "build" / "test-static")
         self.env.setdefault("JNT_SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'jnt.sqlite3'}")
