@@ -36,8 +36,9 @@ def _form_page(form: RegistrationForm, status: int = 200):
     )
 
 
-def _closed():
-    return _respond("registration/closed.html", "registration/_closed.html", 403)
+def _closed(status: int = 403):
+    """The closed notice: 200 for a visitor who asks (GET), 403 for a form sent too late (POST)."""
+    return _respond("registration/closed.html", "registration/_closed.html", status)
 
 
 def _confirmed(registration: Registration):
@@ -59,7 +60,7 @@ def _confirmed(registration: Registration):
 def form():
     """The registration form, or the closed notice after the deadline."""
     if not clock.registration_open():
-        return _closed()
+        return _closed(200)
     return _form_page(RegistrationForm())
 
 
