@@ -46,3 +46,28 @@ def test_layout_fits_without_horizontal_scrolling(state, viewport, new_context, 
     result = page.evaluate(OVERFLOWS)
     assert result["scrollWidth"] <= result["clientWidth"], f"horizontal scrolling: {result}"
     assert result["offenders"] == [], "\n".join(result["offenders"])
+
+
+def test_call_to_register_is_near_the_top_on_a_phone(new_context, servers):
+    page = new_context(**VIEWPORTS["mobile 360 px"]).new_page()
+    page.goto(servers("open").url + "/")
+    button = page.get_by_role("link", name="S’inscrire").bounding_box()
+    # Right after the date, hours, place and terms: not after the whole introduction.
+    assert button["y"] + button["height"] < 2.5 * 740
+    intro = page.locator(".jnt-hero__intro").bounding_box()
+    assert button["y"] < intro["y"]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 360, "height": 740}, {"width": 1280, "height": 800}])
+def test_key_facts_values_are_aligned_with_their_labels(new_context, servers, viewport):
+    page = new_context(viewport=viewport).new_page()
+    page.goto(servers("open").url + "/")
+    rows = page.locator(".jnt-facts li").all()
+    assert len(rows) == 4
+    lefts = set()
+    for row in rows:
+        label, value = row.locator("> span").all()
+        label_box, value_box = label.bounding_box(), value.bounding_box()
+        assert abs(label_box["y"] - value_box["y"]) <= 1  # the value starts on the label's line
+        lefts.add(round(value_box["x"]))
+    assert len(lefts) == 1  # every value, wrapped or not, starts in the same column
