@@ -2,6 +2,8 @@
 
 import pytest
 from conftest import CONTACT_EMAIL
+from mailtools import manage_path
+from mailtools import register as register_in_browser
 from organisers_support import register
 from site_pages import PUBLIC_PAGES
 
@@ -91,3 +93,11 @@ def test_check_config_warns_about_unset_legal_mentions_in_production(make_app):
         assert f"Attention : {name} non renseigné" in result.output
     local = make_app().test_cli_runner().invoke(args=["check-config"])
     assert "Attention" not in local.output
+
+
+def test_needs_are_echoed_on_the_person_s_own_pages_only(app):
+    browser = app.test_client()
+    register_in_browser(browser, email="ines@example.org", accessibility_needs="Boucle magnétique")
+    confirmation = browser.get("/inscription/confirmation")
+    assert "Besoins d’accessibilité" in confirmation.text and "Boucle magnétique" in confirmation.text
+    assert "Boucle magnétique" in browser.get(manage_path(app, "ines@example.org")).text
