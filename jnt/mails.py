@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import css_inline
 from flask import Flask, current_app, render_template
 from sqlalchemy import func, select
 
@@ -27,7 +28,8 @@ def _queue(kind: str, key: str, registration: Registration, subject: str, calend
         contact_email=cfg["CONTACT_EMAIL"],
     )
     text = render_template(f"mail/{kind}.txt", **context)
-    html = render_template(f"mail/{kind}.html", **context)
+    # Mail clients keep inline styles only: the layout's <style> block is moved onto each element.
+    html = css_inline.inline(render_template(f"mail/{kind}.html", **context))
     ics = ical.build(remote=registration.mode == REMOTE).decode() if calendar else None
     outbox.queue(key, registration, subject, text, html, ics)
 

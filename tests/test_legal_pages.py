@@ -101,3 +101,13 @@ def test_needs_are_echoed_on_the_person_s_own_pages_only(app):
     confirmation = browser.get("/inscription/confirmation")
     assert "Besoins d’accessibilité" in confirmation.text and "Boucle magnétique" in confirmation.text
     assert "Boucle magnétique" in browser.get(manage_path(app, "ines@example.org")).text
+
+
+def test_html_e_mails_are_styled_inline_in_a_table_layout(app):
+    register(app, n=2)
+    with app.app_context():
+        html = db.session.scalars(db.select(OutboxMessage.body_html)).first()
+    assert "<style" not in html  # mail clients drop style blocks: everything is inline
+    assert 'role="presentation"' in html and "max-width: 600px" in html
+    assert "font-family: Marianne, Arial, Helvetica, sans-serif" in html
+    assert 'style="color: #000091' in html  # links in the DSFR's blue France
