@@ -29,6 +29,11 @@ def datetime_fr(value: dt.datetime) -> str:
     return f"{date_fr(value)} à {hour_fr(value)}"
 
 
+def short_datetime_fr(value: dt.datetime) -> str:
+    """« 2 janv. 2023, 10h »: for table cells."""
+    return f"{format_datetime(_local(value), 'd MMM y', locale='fr_FR')}, {hour_fr(value)}"
+
+
 def deadline_fr(deadline: dt.datetime) -> str:
     """The RSVP deadline as the last moment still open, with the time zone named."""
     last = _local(deadline) - dt.timedelta(minutes=1)
@@ -43,5 +48,5 @@ def lower_first(text: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the filters for templates."""
-    for f in (date_fr, hour_fr, datetime_fr, deadline_fr, lower_first):
+    for f in (date_fr, hour_fr, datetime_fr, short_datetime_fr, deadline_fr, lower_first):
         app.add_template_filter(f)

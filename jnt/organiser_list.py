@@ -72,6 +72,15 @@ class Page:
     total: int
     number: int
     pages: int
+    # Place on the in-person waiting list, by registration id (waiting people only).
+    positions: dict
+
+
+def waiting_positions() -> dict[int, int]:
+    """Everyone's 1-based place on the waiting list, in its order (one query)."""
+    queue = select(Registration.id).where(Registration.mode == IN_PERSON, Registration.status == WAITING)
+    ordered = db.session.scalars(queue.order_by(Registration.queued_at, Registration.id))
+    return {registration_id: n for n, registration_id in enumerate(ordered, start=1)}
 
 
 def registrations(criteria: Criteria) -> Page:
@@ -88,7 +97,7 @@ def registrations(criteria: Criteria) -> Page:
     size = current_app.config["ORGANISER_PAGE_SIZE"]
     pages = max((total + size - 1) // size, 1)
     number = min(criteria.page, pages)
-    return Page(matching[(number - 1) * size : number * size], total, number, pages)
+    return Page(matching[(number - 1) * size : number * size], total, number, pages, waiting_positions())
 
 
 @dataclass(frozen=True)
