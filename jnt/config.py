@@ -90,7 +90,12 @@ DEFAULTS = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": None,  # "Name <address>" or ["Name", "address"]; required with MAIL_SERVER
-    "MAIL_TIMEOUT": 10,  # seconds per SMTP connection
+    "MAIL_TIMEOUT": 10,  # seconds per SMTP socket operation (connecting, each read or write)
+    # Seconds for a whole exchange, which MAIL_TIMEOUT does not bound (a server may answer a byte at a time):
+    # one message, connection included, then one delivery run (send-mail or a background round; what is
+    # left waits for the next run). Below the 5-minute cron interval of the README.
+    "MAIL_MESSAGE_DEADLINE": 60,
+    "MAIL_RUN_DEADLINE": 240,
     # Each worker delivers the outbox in a background thread, right after a response and every MAIL_POLL_SECONDS.
     "MAIL_BACKGROUND": True,
     "MAIL_POLL_SECONDS": 60,

@@ -107,6 +107,12 @@ class RegistrationForm(FlaskForm):
             )
         except EmailNotValidError:
             raise ValidationError("Saisissez une adresse e-mail valide, par exemple nom@domaine.fr.") from None
+        if info.smtputf8:
+            # Most mail servers cannot deliver it, and it is usually a typo (élodie@ for elodie@).
+            raise ValidationError(
+                "Saisissez l’adresse sans accent ni caractère spécial avant le « @ », "
+                "par exemple elodie.martin@domaine.fr."
+            )
         field.data = info.normalized.lower()
 
     def validate_structure_type(self, field):

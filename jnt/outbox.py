@@ -3,26 +3,35 @@
 Delivery claims a row with a conditional UPDATE (the row count decides, as for seats), so the
 background threads of several workers and a cron `flask send-mail` never send the same row twice
 at once. A claim is a lease: a worker that dies mid-send leaves the row for a later attempt.
+No transaction stays open while the SMTP server is talked to: a stuck relay never holds the
+database (SQLite could not checkpoint its WAL behind an open read).
+
+Temporary failures (4xx, network, deadline) are retried with a growing delay; a permanent one
+(5xx to this message, an address the relay cannot take) uses up every attempt at once. A row
+with no attempt left (`attempts >= MAIL_MAX_ATTEMPTS`, never sent) is given up.
 """
 
 import datetime as dt
 import logging
 import smtplib
+import time
 from dataclasses import dataclass
 
 import click
 from flask import Flask, current_app, g, has_request_context
 from flask.cli import with_appcontext
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import background, seats, transport
 from .models import OutboxMessage, Registration, db, utcnow
 
 log = logging.getLogger(__name__)
-LEASE = dt.timedelta(minutes=10)  # longer than any SMTP exchange (MAIL_TIMEOUT per step)
-# The server refused this one message; the connection is still good for the others.
-REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+# Added to MAIL_MESSAGE_DEADLINE for the lease: recording the outcome may wait for the database.
+LEASE_MARGIN = dt.timedelta(minutes=5)
+# Refusals of this one message: the next message may go through. A refused sender or login, the
+# network or a deadline would fail the next one too: the run stops there.
+MESSAGE_ONLY = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, transport.AddressNotSupported)
 
 
 def queue(key: str, registration: Registration, subject: str, text: str, html: str, ics: str | None = None) -> None:
@@ -39,29 +48,37 @@ def queue(key: str, registration: Registration, subject: str, text: str, html: s
 
 
 def _due(limit: int) -> list[int]:
+    """Ids of the rows due now, those never tried first: a message that breaks the connection cannot
+    hold back the newer ones."""
     now = utcnow()
-    return list(
+    ids = list(
         db.session.scalars(
             select(OutboxMessage.id)
             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
                    OutboxMessage.attempts < current_app.config["MAIL_MAX_ATTEMPTS"])
-            .order_by(OutboxMessage.id)
+            .order_by(OutboxMessage.attempts, OutboxMessage.id)
             .limit(limit)
         )
     )  # fmt: skip
+    db.session.rollback()  # end the read: nothing is held while the network is used
+    return ids
 
 
 def _claim(message_id: int) -> OutboxMessage | None:
-    """Take the row for this attempt if nobody else has; committed before anything is sent."""
+    """Take the row for this attempt if nobody else has: a detached copy, committed before anything is sent."""
     now = utcnow()
+    lease = dt.timedelta(seconds=current_app.config["MAIL_MESSAGE_DEADLINE"]) + LEASE_MARGIN
     seats.begin_write()
     claimed = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
-        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
+        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
     ).rowcount
+    row = db.session.get(OutboxMessage, message_id) if claimed == 1 else None
+    if row is not None:
+        db.session.expunge(row)  # reading it while sending must not start a transaction
     db.session.commit()
-    return db.session.get(OutboxMessage, message_id) if claimed == 1 else None
+    return row
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -70,19 +87,27 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(cfg["MAIL_RETRY_SECONDS"] * 2 ** (attempts - 1), cfg["MAIL_RETRY_MAX_SECONDS"]))
 
 
+def code(exc: Exception) -> int | None:
+    """The SMTP reply code of a refusal, if any (the lowest when every recipient was refused)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return min((reply[0] for reply in exc.recipients.values()), default=None)
+    return getattr(exc, "smtp_code", None)
+
+
 def describe(exc: Exception) -> str:
     """The error's kind and SMTP code only: server replies may quote the address."""
-    code = getattr(exc, "smtp_code", None)
-    return f"{type(exc).__name__}{f' {code}' if code else ''}"[:200]
+    return f"{type(exc).__name__}{f' {code(exc)}' if code(exc) else ''}"[:200]
 
 
-def _record(message_id: int, attempts: int, error: Exception | None) -> None:
+def permanent(exc: Exception) -> bool:
+    """A final answer about this message (5xx to its recipient or content), or an address the relay cannot take."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
+        return code(exc) is not None and code(exc) >= 500
+    return isinstance(exc, transport.AddressNotSupported)
+
+
+def _record(message_id: int, values: dict) -> None:
     seats.begin_write()
-    if error is None:
-        # Sent: keep the trace, drop the bodies (they carry the private management link).
-        values = {"sent_at": utcnow(), "last_error": "", "body_text": "", "body_html": "", "ics": None}
-    else:
-        values = {"next_attempt_at": utcnow() + retry_delay(attempts), "last_error": describe(error)}
     db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
     db.session.commit()
 
@@ -90,30 +115,50 @@ def _record(message_id: int, attempts: int, error: Exception | None) -> None:
 @dataclass
 class Report:
     sent: int = 0
-    failed: int = 0
+    failed: int = 0  # temporarily: tried again later
+    given_up: int = 0  # refused for good, or its last attempt failed
+    postponed: int = 0  # due but not tried in this run (deadline, server unreachable)
+
+
+def _failed(row: OutboxMessage, exc: Exception, report: Report) -> None:
+    """Record a failed attempt: retried after a delay, or given up."""
+    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    attempts = max(row.attempts, max_attempts) if permanent(exc) else row.attempts
+    _record(row.id, {"attempts": attempts, "next_attempt_at": utcnow() + retry_delay(attempts),
+                     "last_error": describe(exc)})  # fmt: skip
+    if attempts >= max_attempts:
+        report.given_up += 1
+        log.warning("E-mail %s abandonné après la tentative %s : %s", row.id, row.attempts, describe(exc))
+    else:
+        report.failed += 1
+        log.warning("E-mail %s non remis (tentative %s) : %s", row.id, row.attempts, describe(exc))
 
 
 def flush(limit: int = 200) -> Report:
-    """Deliver what is due, one claimed row at a time; stops early if the server cannot be reached."""
+    """Deliver what is due, one claimed row at a time, within MAIL_RUN_DEADLINE; stops early if the server fails."""
     report = Report()
-    with transport.Transport() as carrier:
-        for message_id in _due(limit):
+    deadline = time.monotonic() + current_app.config["MAIL_RUN_DEADLINE"]
+    due = _due(limit)
+    with transport.Transport(deadline) as carrier:
+        for position, message_id in enumerate(due):
+            if time.monotonic() >= deadline:
+                report.postponed = len(due) - position
+                break
             row = _claim(message_id)
             if row is None:
                 continue  # another worker has it
-            message_id, attempts = row.id, row.attempts
             try:
                 carrier.send(
                     transport.build(row), f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}-{row.dedupe_key.split(':')[0]}"
                 )
             except Exception as exc:
-                log.warning("E-mail %s non remis (tentative %s) : %s", message_id, attempts, describe(exc))
-                _record(message_id, attempts, exc)
-                report.failed += 1
-                if isinstance(exc, OSError) and not isinstance(exc, REFUSED):
-                    break  # server down or connection lost (SMTPException is an OSError): wait for the next run
+                _failed(row, exc, report)
+                if isinstance(exc, OSError) and not isinstance(exc, MESSAGE_ONLY):
+                    report.postponed = len(due) - position - 1
+                    break  # server down, connection lost or cut (SMTPException is an OSError): wait for the next run
                 continue
-            _record(message_id, attempts, None)
+            # Sent: keep the trace, drop the bodies (they carry the private management link).
+            _record(row.id, {"sent_at": utcnow(), "last_error": "", "body_text": "", "body_html": "", "ics": None})
             report.sent += 1
     db.session.remove()
     return report
@@ -130,17 +175,17 @@ def _kick_after_response(response):
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command() -> None:
-    """Deliver the outbox now (for cron); exit status 1 if an e-mail failed or was given up."""
+    """Deliver the outbox now (for cron); exit status 1 if an e-mail of this run failed or was given up."""
     report = flush(limit=10_000)
-    click.echo(f"E-mails envoyés : {report.sent}, en échec (nouvel essai plus tard) : {report.failed}.")
-    given_up = db.session.scalar(
-        select(func.count()).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]
-        )
+    click.echo(
+        f"E-mails envoyés : {report.sent}, en échec (nouvel essai plus tard) : {report.failed}, "
+        f"abandonnés : {report.given_up}."
     )
-    if given_up:
-        click.echo(f"E-mails abandonnés après {current_app.config['MAIL_MAX_ATTEMPTS']} essais : {given_up}.")
-    if report.failed or given_up:
+    if report.given_up:
+        click.echo("Abandon : refus définitif du serveur (code 5xx, adresse non acceptée) ou dernier essai manqué.")
+    if report.postponed:
+        click.echo(f"Laissés pour le passage suivant : {report.postponed}.")
+    if report.failed or report.given_up:
         raise SystemExit(1)
 
 

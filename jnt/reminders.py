@@ -36,7 +36,10 @@ def send_reminders_command() -> None:
         return
     queued = queue_reminders()
     report = outbox.flush(limit=10_000)
-    click.echo(f"Rappels préparés : {queued}. E-mails envoyés : {report.sent}, en échec : {report.failed}.")
+    click.echo(
+        f"Rappels préparés : {queued}. E-mails envoyés : {report.sent}, en échec : {report.failed}, "
+        f"abandonnés : {report.given_up}."
+    )
 
 
 def init_app(app: Flask) -> None:

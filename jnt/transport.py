@@ -1,21 +1,36 @@
 """How an outbox row leaves: an EmailMessage sent by SMTP (Flask-Mail's settings) or written as an .eml file."""
 
+import contextlib
 import logging
+import math
 import re
 import smtplib
+import time
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 
 from .config import ConfigError
 from .models import OutboxMessage
+from .smtp_deadline import DeadlineExceeded, Watchdog, WatchedSMTP, WatchedSMTPSSL
 
 log = logging.getLogger(__name__)
 LOCAL_SENDER = "ne-pas-repondre@localhost"
+
+
+class AddressNotSupported(smtplib.SMTPNotSupportedError):
+    """The relay cannot take this address (non-ASCII before the @, no SMTPUTF8): retrying will not help."""
+
+
+# The server refused this one message; smtplib has reset the session, the connection stays usable.
+MESSAGE_REFUSED = (
+    smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError, AddressNotSupported
+)  # fmt: skip
 
 
 def sender() -> str:
@@ -24,12 +39,20 @@ def sender() -> str:
     return formataddr(tuple(value)) if isinstance(value, list | tuple) else str(value)
 
 
+def ascii_address(address: str) -> str:
+    """The address with its domain in ASCII (IDNA), which every relay takes; a non-ASCII local part stays."""
+    try:
+        return validate_email(address, check_deliverability=False).ascii_email or address
+    except EmailNotValidError:
+        return address
+
+
 def build(row: OutboxMessage) -> EmailMessage:
     """The MIME message: text, its HTML alternative, and the calendar file if any."""
     host = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
     msg = EmailMessage()
     msg["From"] = sender()
-    msg["To"] = row.recipient
+    msg["To"] = ascii_address(row.recipient)
     # Encoded by the legacy Header: the new folding drops a space between encoded words (CPython bug in 3.11).
     msg.set_raw("Subject", Header(row.subject, "utf-8", header_name="Subject").encode())
     msg["Date"] = formatdate(localtime=False)
@@ -44,11 +67,17 @@ def build(row: OutboxMessage) -> EmailMessage:
 
 
 class Transport:
-    """One SMTP connection reused for a batch (opened on first use), or the .eml folder."""
+    """One SMTP connection reused for a batch (opened on first use), or the .eml folder.
 
-    def __init__(self):
+    Each message gets MAIL_MESSAGE_DEADLINE seconds, connection included, and none goes past
+    `deadline` (the run's, time.monotonic()): a watchdog cuts the connection when time is up.
+    """
+
+    def __init__(self, deadline: float = math.inf):
         self.cfg = current_app.config
+        self.deadline = deadline
         self.smtp: smtplib.SMTP | None = None
+        self.watchdog = Watchdog()
         self.folder = Path(current_app.instance_path) / "outbox"
 
     def send(self, msg: EmailMessage, name: str) -> None:
@@ -59,20 +88,28 @@ class Transport:
             tmp.write_bytes(msg.as_bytes())
             tmp.replace(self.folder / f"{name}.eml")  # whole files only, even if read while written
             return
-        if self.smtp is None:
-            self.smtp = self._connect()
+        self.watchdog.arm(min(self.deadline, time.monotonic() + self.cfg["MAIL_MESSAGE_DEADLINE"]))
         try:
-            self.smtp.send_message(msg)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
-            raise  # this message only: smtplib has reset the session, the connection stays usable
-        except Exception:
-            self.close()
+            if self.smtp is None:
+                self.smtp = self._connect()
+            try:
+                self.smtp.send_message(msg)
+            except smtplib.SMTPNotSupportedError as exc:  # raised before MAIL FROM: nothing to reset
+                raise AddressNotSupported("SMTPUTF8 requis") from exc
+        except Exception as exc:
+            if self.watchdog.disarm():
+                self._drop()
+                raise DeadlineExceeded("délai dépassé") from exc
+            if not isinstance(exc, MESSAGE_REFUSED):
+                self.close()
             raise
+        if self.watchdog.disarm():
+            self._drop()  # accepted just as time ran out: the next message needs a new connection
 
     def _connect(self) -> smtplib.SMTP:
         cfg = self.cfg
-        cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
-        smtp = cls(cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), timeout=cfg["MAIL_TIMEOUT"])
+        cls = WatchedSMTPSSL if cfg["MAIL_USE_SSL"] else WatchedSMTP
+        smtp = cls(self.watchdog, cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), timeout=cfg["MAIL_TIMEOUT"])
         try:
             if cfg["MAIL_USE_TLS"]:
                 smtp.starttls()
@@ -84,13 +121,20 @@ class Transport:
         return smtp
 
     def close(self) -> None:
-        """Say goodbye to the SMTP server, if connected."""
+        """Say goodbye to the SMTP server, if connected (within MAIL_TIMEOUT and the run's deadline)."""
         if self.smtp is not None:
-            try:
+            self.watchdog.arm(min(self.deadline, time.monotonic() + self.cfg["MAIL_TIMEOUT"]))
+            with contextlib.suppress(smtplib.SMTPException, OSError):  # closed below either way
                 self.smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                self.smtp.close()
+            self.watchdog.disarm()
+        self._drop()
+
+    def _drop(self) -> None:
+        """Close the connection without a word (it is broken or was cut)."""
+        if self.smtp is not None:
+            self.smtp.close()
             self.smtp = None
+        self.watchdog.forget()
 
     def __enter__(self) -> "Transport":
         return self
@@ -104,6 +148,10 @@ def check(app: Flask) -> None:
     cfg = app.config
     if cfg["MAIL_USE_TLS"] and cfg["MAIL_USE_SSL"]:
         raise ConfigError("MAIL_USE_TLS et MAIL_USE_SSL : choisissez l’un ou l’autre")
+    for name in ("MAIL_TIMEOUT", "MAIL_MESSAGE_DEADLINE", "MAIL_RUN_DEADLINE"):
+        value = cfg[name]
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value < math.inf:
+            raise ConfigError(f"{name} : nombre de secondes strictement positif attendu ({value!r})")
     if cfg["MAIL_SERVER"] and not cfg["MAIL_DEFAULT_SENDER"]:
         raise ConfigError("MAIL_DEFAULT_SENDER manquant : adresse d’expéditeur requise avec MAIL_SERVER")
     for name in ("PUBLIC_URL", "VISIO_URL"):

@@ -1,7 +1,11 @@
 """Test helpers for e-mail: a real SMTP server on loopback (aiosmtpd), and reading links out of the outbox."""
 
+import asyncio
+import contextlib
 import email
 import re
+import socket
+import threading
 from email.policy import default
 
 from aiosmtpd.controller import Controller
@@ -15,22 +19,40 @@ LINK = re.compile(r"https?://\S+/inscription/gerer/[A-Za-z0-9_-]+")
 
 
 class SMTPServer:
-    """aiosmtpd on a free loopback port; `refuse = True` makes it answer 451 to every message."""
+    """aiosmtpd on a free loopback port.
 
-    def __init__(self):
+    `refuse = True` answers 451 to every message (or `refuse` is the reply); `refuse_rcpt` maps an address to the reply its
+    RCPT gets; `hold` (an Event) makes DATA wait for it, `held` being set once DATA is reached;
+    `smtputf8` advertises SMTPUTF8 (off, like many relays).
+    """
+
+    def __init__(self, smtputf8: bool = False):
         self.port = free_port()
         self.envelopes = []
         self.refuse = False
+        self.refuse_rcpt: dict[str, str] = {}
+        self.hold: threading.Event | None = None
+        self.held = threading.Event()
+        self.smtputf8 = smtputf8
         self.controller = None
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
+        if self.hold is not None:
+            self.held.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait)
         if self.refuse:
-            return "451 4.3.0 Essayez plus tard"
+            return self.refuse if isinstance(self.refuse, str) else "451 4.3.0 Essayez plus tard"
         self.envelopes.append(envelope)
         return "250 OK"
 
     def start(self) -> "SMTPServer":
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8)
         self.controller.start()
         return self
 
@@ -46,6 +68,70 @@ class SMTPServer:
     def settings(self) -> dict:
         """App settings that send through this server."""
         return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port, "MAIL_DEFAULT_SENDER": "JNT <jnt@example.org>"}
+
+
+class StuckServer:
+    """A relay that answers `replies` (the greeting first, then one per line received) and then never again.
+
+    With no replies the greeting never comes. Its behaviour is certain: no timer decides anything.
+    """
+
+    def __init__(self, replies: tuple[bytes, ...] = ()):
+        self.replies = replies
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stopped = threading.Event()
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            self.connections.append(conn)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            replies = iter(self.replies)
+            reader = conn.makefile("rb")
+            for reply in replies:
+                conn.sendall(reply)
+                if not reader.readline():
+                    return
+            self.talk(conn)
+        except OSError:
+            return  # the client hung up
+
+    def talk(self, conn: socket.socket) -> None:
+        """After the script: silence (what the client sends is read and ignored) until stopped."""
+        while not self.stopped.is_set() and conn.recv(4096):
+            pass
+
+    def settings(self) -> dict:
+        return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port, "MAIL_DEFAULT_SENDER": "JNT <jnt@example.org>"}
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+        for conn in self.connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+
+
+class TricklingServer(StuckServer):
+    """A relay whose greeting never ends: "220-" continuation lines, one byte at a time."""
+
+    def talk(self, conn: socket.socket) -> None:
+        line = b"220-Bienvenue, un octet a la fois\r\n"
+        while True:
+            for i in range(len(line)):
+                conn.sendall(line[i : i + 1])
+                if self.stopped.wait(0.005):  # pacing only; MAIL_TIMEOUT is far longer than this
+                    return
 
 
 def register(client, **overrides):
