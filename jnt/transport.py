@@ -53,6 +53,8 @@ def build(row: OutboxMessage) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender()
     msg["To"] = ascii_address(row.recipient)
+    # Answers reach a person (CONTACT_EMAIL), never the automatic sender.
+    msg["Reply-To"] = current_app.config["CONTACT_EMAIL"]
     # Encoded by the legacy Header: the new folding drops a space between encoded words (CPython bug in 3.11).
     msg.set_raw("Subject", Header(row.subject, "utf-8", header_name="Subject").encode())
     msg["Date"] = formatdate(localtime=False)

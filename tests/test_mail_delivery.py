@@ -42,6 +42,7 @@ def test_confirmation_delivered_with_content_and_calendar(mail_app, smtp):
     msg = smtp.messages[0]
     assert msg["To"] == "camille.martin@example.org"
     assert msg["From"] == "JNT <jnt@example.org>"
+    assert msg["Reply-To"] == mail_app.config["CONTACT_EMAIL"]  # answers reach a person
     assert "inscription confirmée" in msg["Subject"]
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
