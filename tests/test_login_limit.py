@@ -3,6 +3,7 @@
 import pytest
 from organisers_support import EMAIL, Clock, add_organiser, login
 
+from jnt.config import ConfigError
 from jnt.models import LoginFailures, ThrottleEvent, db
 
 WRONG = "mauvais mot de passe"
@@ -144,3 +145,12 @@ def test_failure_records_hold_no_personal_data(app):
     assert len(keys) == 3
     for key in keys:
         assert len(key) == 64 and "orga" not in key and "203.0" not in key
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("LOGIN_PAIR_FREE_FAILURES", 0), ("LOGIN_MAX_ACCOUNTS_PER_ADDRESS", "dix"), ("ORGANISER_SESSION_MAX_AGE", True)],
+)
+def test_login_and_session_settings_are_checked_by_name(make_app, setting, value):
+    with pytest.raises(ConfigError, match=setting):
+        make_app(**{setting: value})
