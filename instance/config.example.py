@@ -27,6 +27,20 @@
 # Behind a reverse proxy (nginx): trust its X-Forwarded-* headers (number of proxies).
 # TRUSTED_PROXIES = 1
 
+# Organisers' sessions: closed after this many seconds without a request, and this
+# many seconds after the login however active (both checked by the server).
+# PERMANENT_SESSION_LIFETIME = 4 * 3600
+# ORGANISER_SESSION_MAX_AGE = 12 * 3600
+
+# Failed organiser logins: free failures per (account, address), then waits that double
+# up to a maximum; ceilings per account and per address (distinct accounts) over the window.
+# LOGIN_PAIR_FREE_FAILURES = 5
+# LOGIN_PAIR_DELAY_SECONDS = 60
+# LOGIN_PAIR_MAX_DELAY_SECONDS = 3600
+# LOGIN_MAX_FAILURES_PER_ACCOUNT = 100
+# LOGIN_MAX_ACCOUNTS_PER_ADDRESS = 10
+# LOGIN_WINDOW_MINUTES = 60
+
 # Registration POSTs allowed per client address and window (seconds).
 # REGISTRATION_RATE_LIMIT = 30
 # REGISTRATION_RATE_WINDOW = 600

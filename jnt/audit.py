@@ -5,9 +5,12 @@ from flask import current_app, g
 from .models import AuditEntry, db
 
 
-def record(action: str, registration_id: int | None = None, detail: str = "") -> None:
-    """Add an entry to the current transaction (committed with the action it describes)."""
-    organiser = g.get("organiser")
+def record(action: str, registration_id: int | None = None, detail: str = "", organiser=None) -> None:
+    """Add an entry to the current transaction (committed with the action it describes).
+
+    The organiser is the logged-in one unless given (a refused login, an account changed on the command line).
+    """
+    organiser = organiser or g.get("organiser")
     db.session.add(
         AuditEntry(
             organiser_id=organiser.id if organiser else None,

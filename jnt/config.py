@@ -69,13 +69,23 @@ DEFAULTS = {
     "REGISTRATION_RATE_WINDOW": 600,
     # Where hashed and precompressed static files are written at start-up (None = instance/static).
     "STATIC_BUILD_DIR": None,
-    # Organisers: idle time (seconds) after which the signed session cookie is refused (login again).
+    # Organisers' sessions, kept in the database (organiser_sessions): one ends after this many
+    # seconds without a request (idle), and ORGANISER_SESSION_MAX_AGE seconds after its login
+    # however active it is (absolute). Both are checked on the server at every request.
     "PERMANENT_SESSION_LIFETIME": 4 * 3600,
-    # Failed organiser logins allowed per account and per client address within the window;
-    # beyond, attempts are refused (even with the right password) until the window has passed.
-    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
-    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
-    "LOGIN_WINDOW_MINUTES": 15,
+    "ORGANISER_SESSION_MAX_AGE": 12 * 3600,
+    # Failed organiser logins. One account from one client address: LOGIN_PAIR_FREE_FAILURES
+    # failures, then each further attempt waits (even with the right password), LOGIN_PAIR_DELAY_SECONDS
+    # at first, doubled at each failure, up to LOGIN_PAIR_MAX_DELAY_SECONDS; a success starts afresh.
+    # The owner elsewhere is not held up. Ceilings over LOGIN_WINDOW_MINUTES, beyond which attempts are
+    # refused: failures of one account from all addresses (a spread-out attack), and the distinct accounts
+    # one address failed on (password spraying; a shared Wi-Fi's typos stay well below it).
+    "LOGIN_PAIR_FREE_FAILURES": 5,
+    "LOGIN_PAIR_DELAY_SECONDS": 60,
+    "LOGIN_PAIR_MAX_DELAY_SECONDS": 3600,
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 100,
+    "LOGIN_MAX_ACCOUNTS_PER_ADDRESS": 10,
+    "LOGIN_WINDOW_MINUTES": 60,
     # Registrations per page in the organisers' list.
     "ORGANISER_PAGE_SIZE": 50,
     # The site's public address, for links in e-mails and calendar files (no trailing slash needed).
@@ -117,6 +127,10 @@ PLACEHOLDER_SECRETS = {
 MIN_SECRET_LENGTH = 24
 # Enough to catch a typo in a setting; the address is not validated further.
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+LOGIN_SETTINGS = (
+    "ORGANISER_SESSION_MAX_AGE", "LOGIN_PAIR_FREE_FAILURES", "LOGIN_PAIR_DELAY_SECONDS", "LOGIN_PAIR_MAX_DELAY_SECONDS",
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_MAX_ACCOUNTS_PER_ADDRESS", "LOGIN_WINDOW_MINUTES",
+)  # fmt: skip
 
 
 def load(app: Flask, test_config: dict | None) -> None:
@@ -171,7 +185,7 @@ def check(app: Flask) -> None:
         value = cfg[name]
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise ConfigError(f"{name} : entier supérieur ou égal à {minimum} attendu ({value!r})")
-    for name in ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_MINUTES"):
+    for name in LOGIN_SETTINGS:
         if not isinstance(cfg[name], int) or isinstance(cfg[name], bool) or cfg[name] < 1:
             raise ConfigError(f"{name} : entier strictement positif attendu ({cfg[name]!r})")
     check_contact(cfg)

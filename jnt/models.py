@@ -81,6 +81,32 @@ class Organiser(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Accounts are deactivated, never deleted: the audit log keeps saying who did what.
+    deactivated_at: Mapped[dt.datetime | None]
+
+
+class OrganiserSession(Base):
+    """One open organiser session; the browser holds only the random key whose SHA-256 is stored."""
+
+    __tablename__ = "organiser_sessions"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organisers.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+    # The identity provider's ID token, for a single sign-on logout (ProConnect) later.
+    id_token: Mapped[str | None] = mapped_column(Text)
+
+
+class LoginFailures(Base):
+    """Failed logins of one account from one client address (both keyed digests), and the wait they earned."""
+
+    __tablename__ = "login_failures"
+    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[dt.datetime]
+    locked_until: Mapped[dt.datetime | None]
+    __table_args__ = (Index("ix_login_failures_address", "address_key", "last_failure_at"),)
 
 
 class AuditEntry(Base):

@@ -1,4 +1,4 @@
-"""Organisers' login, logout and the `login_required` guard of every other organiser URL."""
+"""Organisers' login and logout, and the `login_required` guard of every other organiser URL."""
 
 import functools
 
@@ -6,13 +6,13 @@ from flask import Blueprint, current_app, g, make_response, redirect, render_tem
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import login_limit
+from . import audit, login_limit, organiser_sessions, seats
 from .models import Organiser, db
-from .organiser_forms import ConfirmForm, LoginForm
+from .organiser_forms import ConfirmForm, LoginForm, canonical_email
 
 bp = Blueprint("auth", __name__)
-SESSION_KEY = "organiser_id"
 BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
+TOO_MANY = "Trop de tentatives de connexion."
 
 
 @functools.cache
@@ -30,14 +30,13 @@ def _safe_next(target: str | None) -> str:
 
 
 def login_required(view):
-    """Refuse anonymous visitors before the view runs: redirect to the login page, never any data."""
+    """Refuse visitors without a live session before the view runs: redirect to the login page, never any data."""
 
     @functools.wraps(view)
     def guarded(*args, **kwargs):
-        organiser_id = session.get(SESSION_KEY)
-        organiser = db.session.get(Organiser, organiser_id) if isinstance(organiser_id, int) else None
+        organiser = organiser_sessions.current()
         if organiser is None:
-            session.pop(SESSION_KEY, None)
+            session.pop(organiser_sessions.COOKIE_KEY, None)
             target = url_for("organisers.auth.login", suivant=request.full_path if request.method == "GET" else None)
             if request.htmx:
                 response = make_response("", 204)
@@ -65,34 +64,47 @@ def login():
 
 @bp.post("/connexion")
 def authenticate():
-    """Check the credentials within the failed-attempt limits, then open the session."""
+    """Check the credentials within the failed-attempt limits, then open a session."""
     form = LoginForm()
     if not form.validate():
         return _login_page(form, 422)
-    email = form.email.data.lower()
-    reservation = login_limit.reserve(email, request.remote_addr or "")
-    if reservation is None:
-        minutes = login_limit.retry_minutes()
-        error = f"Trop de tentatives de connexion. Réessayez dans {minutes} minutes."
-        return _login_page(form, 429, error)
+    email = canonical_email(form.email.data) or form.email.data.lower()
+    attempt = login_limit.reserve(email, request.remote_addr or "")
+    if isinstance(attempt, login_limit.Refusal):
+        current_app.logger.info("Connexion organisateur refusée : trop de tentatives")
+        unit = "minute" if attempt.minutes == 1 else "minutes"
+        response = make_response(_login_page(form, 429, f"{TOO_MANY} Réessayez dans {attempt.minutes} {unit}."))
+        response.headers["Retry-After"] = str(attempt.seconds)
+        return response
     organiser = db.session.scalar(select(Organiser).where(Organiser.email == email))
     stored = organiser.password_hash if organiser else decoy_hash()
-    if not check_password_hash(stored, form.password.data) or organiser is None:
-        current_app.logger.info("Connexion organisateur refusée")
+    right = check_password_hash(stored, form.password.data)
+    if organiser is None or not right or organiser.deactivated_at is not None:
+        # Neither the typed address nor the password is recorded: only which account, if it exists.
+        reason = (
+            "compte inconnu" if organiser is None else "mot de passe incorrect" if not right else "compte désactivé"
+        )
+        seats.begin_write()
+        audit.record("connexion-refusee", detail=reason, organiser=organiser)
+        db.session.commit()
         return _login_page(form, 401, BAD_CREDENTIALS)
-    login_limit.withdraw(reservation)
-    session.clear()
-    session.permanent = True
-    session[SESSION_KEY] = organiser.id
-    current_app.logger.info("Connexion de l'organisateur %s", organiser.id)
+    login_limit.withdraw(attempt)
+    seats.begin_write()
+    organiser_sessions.start(organiser)
+    g.organiser = organiser
+    audit.record("connexion")
+    db.session.commit()
     return redirect(_safe_next(form.next.data), 303)
 
 
 @bp.post("/deconnexion")
 @login_required
 def logout():
-    """Close the session."""
+    """End this session, for every copy of its cookie."""
     form = ConfirmForm()
     if form.validate():
-        session.clear()
+        seats.begin_write()
+        organiser_sessions.end_current()
+        audit.record("deconnexion")
+        db.session.commit()
     return redirect(url_for(".login"), 303)

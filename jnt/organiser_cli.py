@@ -1,14 +1,15 @@
-"""`flask --app jnt organiser add|list|remove`: organiser accounts, on the command line only."""
+"""`flask --app jnt organiser add|list|password|remove`: organiser accounts, on the command line only."""
 
 import sys
 
 import click
-from email_validator import EmailNotValidError, validate_email
 from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from .models import Organiser, db
+from . import audit, organiser_sessions, seats
+from .models import Organiser, db, utcnow
+from .organiser_forms import canonical_email
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
@@ -26,31 +27,61 @@ def read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+def new_password_hash() -> str:
+    """Read a password within the length rules; its scrypt hash (werkzeug's default, memory-hard, salted)."""
+    password = read_password()
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise click.ClickException(f"le mot de passe doit compter de {MIN_PASSWORD} à {MAX_PASSWORD} caractères")
+    return generate_password_hash(password, method="scrypt")
+
+
 def normalise(email: str) -> str:
-    """The address as stored: validated, normalised, lower-cased."""
-    try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise click.BadParameter("adresse e-mail invalide", param_hint="EMAIL") from None
+    """The address as stored: validated, normalised, lower-cased (the same for every command)."""
+    address = canonical_email(email)
+    if address is None:
+        raise click.BadParameter("adresse e-mail invalide", param_hint="EMAIL")
+    return address
 
 
-organiser = AppGroup("organiser", help="Comptes organisateurs (création, liste, suppression).")
+def account(email: str) -> Organiser | None:
+    """The account of this (normalised) address, active or not."""
+    return db.session.scalar(select(Organiser).where(Organiser.email == email))
+
+
+def done(action: str, organiser: Organiser, message: str) -> None:
+    """Audit and log an account change made on the command line, commit it, and say so."""
+    audit.record(action, detail="ligne de commande", organiser=organiser)
+    db.session.commit()
+    click.echo(message)
+
+
+organiser = AppGroup("organiser", help="Comptes organisateurs (création, liste, mot de passe, désactivation).")
 
 
 @organiser.command("add")
 @click.argument("email")
 def add(email: str) -> None:
-    """Créer un compte organisateur (mot de passe demandé deux fois, ou lu sur l'entrée standard)."""
+    """Créer un compte organisateur, ou réactiver un compte désactivé, avec un nouveau mot de passe."""
     email = normalise(email)
-    if db.session.scalar(select(Organiser).where(Organiser.email == email)):
+    found = account(email)
+    if found is not None and found.deactivated_at is None:
         raise click.ClickException(f"le compte {email} existe déjà")
-    password = read_password()
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise click.ClickException(f"le mot de passe doit compter de {MIN_PASSWORD} à {MAX_PASSWORD} caractères")
-    # scrypt (werkzeug's default method), memory-hard; parameters and salt are stored in the hash.
-    db.session.add(Organiser(email=email, password_hash=generate_password_hash(password, method="scrypt")))
-    db.session.commit()
-    click.echo(f"Compte organisateur créé : {email}")
+    password_hash = new_password_hash()  # typed before the write lock is taken
+    seats.begin_write()
+    found = account(email)
+    if found is None:
+        created = Organiser(email=email, password_hash=password_hash)
+        db.session.add(created)
+        db.session.flush()
+        done("compte-cree", created, f"Compte organisateur créé : {email}")
+    elif found.deactivated_at is not None:
+        # Same address, same account: its audit history and id carry on.
+        found.password_hash, found.deactivated_at = password_hash, None
+        organiser_sessions.end_all(found.id)
+        done("compte-reactive", found, f"Compte organisateur réactivé : {email}")
+    else:
+        db.session.rollback()
+        raise click.ClickException(f"le compte {email} existe déjà")
 
 
 @organiser.command("list")
@@ -59,17 +90,45 @@ def list_() -> None:
     accounts = db.session.scalars(select(Organiser).order_by(Organiser.email)).all()
     if not accounts:
         click.echo("Aucun compte organisateur.")
-    for account in accounts:
-        click.echo(f"{account.id}\t{account.email}\tcréé le {account.created_at:%Y-%m-%d %H:%M} UTC")
+    for a in accounts:
+        state = f"\tdésactivé le {a.deactivated_at:%Y-%m-%d %H:%M} UTC" if a.deactivated_at else ""
+        click.echo(f"{a.id}\t{a.email}\tcréé le {a.created_at:%Y-%m-%d %H:%M} UTC{state}")
+
+
+@organiser.command("password")
+@click.argument("email")
+def password(email: str) -> None:
+    """Changer le mot de passe d'un compte (ses sessions ouvertes sont fermées)."""
+    email = normalise(email)
+    refused = f"aucun compte actif {email} (un compte désactivé se réactive avec : organiser add {email})"
+    found = account(email)
+    if found is None or found.deactivated_at is not None:
+        raise click.ClickException(refused)
+    password_hash = new_password_hash()  # typed before the write lock is taken
+    seats.begin_write()
+    found = account(email)
+    if found is None or found.deactivated_at is not None:
+        db.session.rollback()
+        raise click.ClickException(refused)
+    found.password_hash = password_hash
+    ended = organiser_sessions.end_all(found.id)
+    done("mot-de-passe-change", found, f"Mot de passe changé : {email} ({ended} session(s) fermée(s))")
 
 
 @organiser.command("remove")
 @click.argument("email")
 def remove(email: str) -> None:
-    """Supprimer un compte organisateur (ses sessions ouvertes sont refusées aussitôt)."""
-    account = db.session.scalar(select(Organiser).where(Organiser.email == email.strip().lower()))
-    if account is None:
+    """Désactiver un compte organisateur (ses sessions ouvertes sont fermées ; le journal garde son nom)."""
+    email = normalise(email)
+    seats.begin_write()
+    found = account(email)
+    if found is None:
+        db.session.rollback()
         raise click.ClickException(f"aucun compte {email}")
-    db.session.delete(account)
-    db.session.commit()
-    click.echo(f"Compte organisateur supprimé : {email.strip().lower()}")
+    if found.deactivated_at is not None:
+        db.session.rollback()
+        click.echo(f"Compte organisateur déjà désactivé : {email}")
+        return
+    found.deactivated_at = utcnow()
+    ended = organiser_sessions.end_all(found.id)
+    done("compte-desactive", found, f"Compte organisateur désactivé : {email} ({ended} session(s) fermée(s))")

@@ -1,10 +1,22 @@
 """Forms of the organisers' area (login, confirmations, check-in buttons)."""
 
+from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length, Optional
 
 REQUIRED = "Ce champ est obligatoire."
+
+
+def canonical_email(value: str) -> str | None:
+    """An organiser's address as stored (validated, normalised, lower-cased), or None when invalid.
+
+    The command line and the login form both go through it, so `Orga@Exemple.fr ` is one account.
+    """
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
 
 
 class LoginForm(FlaskForm):

@@ -1,10 +1,11 @@
 """Helpers for the organisers' tests: accounts, login, and registrations to look at."""
 
+import datetime as dt
 import re
 
 from conftest import csrf_token, valid_registration
 
-from jnt import booking
+from jnt import booking, login_limit, models, organiser_sessions
 
 PASSWORD = "un mot de passe assez long"
 EMAIL = "orga@example.org"
@@ -36,3 +37,15 @@ def register(app, **overrides):
 def page_token(html: str) -> str:
     """The CSRF token of any form on an organiser page (including the hand-written ones)."""
     return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+class Clock:
+    """The sessions' and login limits' clock, stopped: it moves only when the test moves it, never by waiting."""
+
+    def __init__(self, monkeypatch):
+        self.now = models.utcnow()
+        for module in (login_limit, organiser_sessions):
+            monkeypatch.setattr(module, "utcnow", lambda: self.now)
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)

@@ -72,7 +72,8 @@ def test_checkin_undo_clears_the_mark(org):
     response = post_mark(org, 2, "absent", htmx=True)
     assert "Présent·e<span" in response.text and not checked_in(org.application)[2]
     with org.application.app_context():
-        actions = db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.id)).all()
+        on_people = AuditEntry.registration_id.is_not(None)  # not the login's entry
+        actions = db.session.scalars(db.select(AuditEntry.action).where(on_people).order_by(AuditEntry.id)).all()
     assert actions == ["pointage", "pointage-annule"]
 
 
@@ -84,7 +85,7 @@ def test_checkin_without_javascript_redirects_back_to_search(org):
     again = post_mark(org, 1, "present")  # a second tap keeps the first time, records nothing more
     assert again.status_code == 303
     with org.application.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry)) == 1
+        assert db.session.scalar(db.select(db.func.count()).where(AuditEntry.action == "pointage")) == 1
 
 
 @pytest.mark.parametrize("registration_id", [5, 6, 99])

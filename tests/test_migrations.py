@@ -2,9 +2,10 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import upgrade
 from sqlalchemy import inspect, select, text
 
-from jnt.models import IN_PERSON_COUNTER, SeatCounter, db, init_db
+from jnt.models import BASELINE, IN_PERSON_COUNTER, MIGRATIONS, SeatCounter, db, init_db
 
 
 def test_init_db_twice_keeps_data(app, runner):
@@ -30,7 +31,7 @@ def test_migrated_schema_matches_models(app):
 def test_migration_is_at_head(app):
     with app.app_context(), db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    assert current == "0001"
+    assert current == "0003"
 
 
 def test_database_from_before_migrations_is_adopted(make_app):
@@ -39,8 +40,11 @@ def test_database_from_before_migrations_is_adopted(make_app):
         db.drop_all()
         db.session.execute(text("DROP TABLE alembic_version"))
         db.session.commit()
-        db.create_all()  # as the former init-db did
+        # What the former init-db's create_all() built: the baseline schema, without alembic_version.
+        upgrade(directory=MIGRATIONS, revision=BASELINE)
+        db.session.execute(text("DROP TABLE alembic_version"))
+        db.session.commit()
         init_db()
         current = MigrationContext.configure(db.session.connection()).get_current_revision()
-        assert current == "0001"
+        assert current == "0003"
         assert db.session.get(SeatCounter, IN_PERSON_COUNTER).taken == 0

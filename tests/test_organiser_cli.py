@@ -1,4 +1,4 @@
-"""`flask --app jnt organiser add|list|remove`."""
+"""`flask --app jnt organiser add|list|password|remove`."""
 
 from organisers_support import EMAIL, PASSWORD, add_organiser
 from server import Gunicorn
@@ -54,12 +54,52 @@ def test_organiser_list_shows_emails_not_hashes(app, runner):
     assert "orga@example.org" in output and "b@example.org" in output and "scrypt" not in output
 
 
-def test_organiser_remove_deletes_the_account(app, runner):
+def test_organiser_remove_deactivates_the_account_and_keeps_it(app, runner):
     add_organiser(app)
     result = runner.invoke(args=["organiser", "remove", EMAIL])
-    assert result.exit_code == 0 and stored(app) == []
-    missing = runner.invoke(args=["organiser", "remove", EMAIL])
+    assert result.exit_code == 0 and "désactivé" in result.output
+    [account] = stored(app)
+    assert account.email == EMAIL and account.deactivated_at is not None
+    assert "désactivé le" in runner.invoke(args=["organiser", "list"]).output
+    again = runner.invoke(args=["organiser", "remove", EMAIL])
+    assert again.exit_code == 0 and "déjà désactivé" in again.output
+    missing = runner.invoke(args=["organiser", "remove", "personne@example.org"])
     assert missing.exit_code == 1 and "aucun compte" in missing.output
+
+
+def test_organiser_remove_normalises_the_address_like_add(app, runner):
+    decomposed = "Andre\u0301@Example.ORG "  # "é" typed as "e" + combining accent, as some keyboards do
+    add_organiser(app, email=decomposed)
+    assert stored(app)[0].email == "andré@example.org"
+    result = runner.invoke(args=["organiser", "remove", decomposed])
+    assert result.exit_code == 0, result.output
+    assert stored(app)[0].deactivated_at is not None
+    invalid = runner.invoke(args=["organiser", "remove", "pas-une-adresse"])
+    assert invalid.exit_code == 2
+
+
+def test_organiser_password_follows_the_add_rules(app, runner, monkeypatch):
+    add_organiser(app)
+    before = stored(app)[0].password_hash
+    short = runner.invoke(args=["organiser", "password", EMAIL], input="court\n")
+    assert short.exit_code == 1 and "12" in short.output and stored(app)[0].password_hash == before
+    unknown = runner.invoke(args=["organiser", "password", "personne@example.org"], input=PASSWORD + "\n")
+    assert unknown.exit_code == 1 and "aucun compte actif" in unknown.output
+    assert runner.invoke(args=["organiser", "password", "pas-une-adresse"]).exit_code == 2
+    monkeypatch.setattr(organiser_cli, "stdin_is_tty", lambda: True)
+    new = "un nouveau mot de passe"
+    typed = f"{new}\nune autre saisie!!\n{new}\n{new}\n"
+    result = runner.invoke(args=["organiser", "password", EMAIL.upper()], input=typed)
+    assert result.exit_code == 0 and "Confirmez le mot de passe" in result.output, result.output
+    [account] = stored(app)
+    assert account.password_hash.startswith("scrypt:") and check_password_hash(account.password_hash, new)
+
+
+def test_organiser_password_refuses_a_deactivated_account(app, runner):
+    add_organiser(app)
+    runner.invoke(args=["organiser", "remove", EMAIL])
+    result = runner.invoke(args=["organiser", "password", EMAIL], input=PASSWORD + "\n")
+    assert result.exit_code == 1 and "organiser add" in result.output
 
 
 def test_organiser_add_through_a_real_pipe(tmp_path):

@@ -1,13 +1,9 @@
-"""Organisers' area: access control, login, session, failed-attempt limits, private headers."""
-
-import datetime as dt
+"""Organisers' area: access control, login, private headers (sessions and login limits: their own files)."""
 
 import pytest
 from conftest import csrf_token
 from itsdangerous import TimestampSigner
 from organisers_support import EMAIL, PASSWORD, add_organiser, login, page_token, register
-
-from jnt.models import ThrottleEvent, db
 
 LOGIN = "/organisateurs/connexion"
 OPEN_ENDPOINTS = {"organisers.auth.login", "organisers.auth.authenticate"}
@@ -110,62 +106,6 @@ def test_session_expires_after_lifetime(make_app, monkeypatch):
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) + 660)
     response = client.get("/organisateurs/")
     assert response.status_code == 303 and response.headers["Location"].startswith(LOGIN)
-
-
-def test_login_limit_per_account_refuses_even_right_password(make_app):
-    app = make_app(LOGIN_MAX_FAILURES_PER_ACCOUNT=3)
-    add_organiser(app)
-    add_organiser(app, email="autre@example.org")
-    client = app.test_client()
-    assert [login(client, password="mauvais mot de passe").status_code for _ in range(3)] == [401] * 3
-    refused = login(client)
-    assert refused.status_code == 429
-    assert "Trop de tentatives de connexion. Réessayez dans 15 minutes." in refused.text
-    assert client.get("/organisateurs/").status_code == 303
-    # Same letters in another case: same account, still refused; another account is not locked.
-    assert login(client, email=EMAIL.upper()).status_code == 429
-    assert login(client, email="autre@example.org").status_code == 303
-
-
-def test_login_limit_lifts_after_window(make_app):
-    app = make_app(LOGIN_MAX_FAILURES_PER_ACCOUNT=2, LOGIN_WINDOW_MINUTES=15)
-    add_organiser(app)
-    client = app.test_client()
-    for _ in range(2):
-        login(client, password="mauvais mot de passe")
-    assert login(client).status_code == 429
-    with app.app_context():  # sixteen minutes later
-        db.session.execute(db.update(ThrottleEvent).values(at=ThrottleEvent.at - dt.timedelta(minutes=16)))
-        db.session.commit()
-    assert login(client).status_code == 303
-
-
-def test_login_limit_per_address_spans_accounts(make_app):
-    app = make_app(LOGIN_MAX_FAILURES_PER_ADDRESS=4)
-    add_organiser(app)
-    client = app.test_client()
-    attacker = {"REMOTE_ADDR": "203.0.113.7"}
-    codes = [login(client, email=f"essai{i}@example.org", **attacker).status_code for i in range(4)]
-    assert codes == [401] * 4
-    assert login(client, **attacker).status_code == 429
-    assert login(client, REMOTE_ADDR="198.51.100.2").status_code == 303
-
-
-def test_login_successes_do_not_count_as_failures(make_app):
-    app = make_app(LOGIN_MAX_FAILURES_PER_ACCOUNT=2)
-    add_organiser(app)
-    for _ in range(3):
-        assert login(app.test_client()).status_code == 303
-
-
-def test_throttle_events_hold_no_personal_data(app):
-    add_organiser(app)
-    login(app.test_client(), password="mauvais mot de passe", REMOTE_ADDR="203.0.113.9")
-    with app.app_context():
-        events = db.session.scalars(db.select(ThrottleEvent)).all()
-    assert {e.scope for e in events} == {"login-account", "login-ip"}
-    for e in events:
-        assert len(e.key) == 64 and "orga" not in e.key and "203.0" not in e.key
 
 
 @pytest.mark.parametrize("url", ["/organisateurs/", "/organisateurs/pointage", "/organisateurs/export.csv"])
