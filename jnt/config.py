@@ -97,6 +97,10 @@ DEFAULTS = {
     "MAIL_PORT": 25,
     "MAIL_USE_TLS": False,  # STARTTLS after connecting
     "MAIL_USE_SSL": False,  # TLS from the start (port 465)
+    # Either way the relay's certificate and host name are always checked, against the system's trust
+    # store or, if set, only the CA certificates (PEM) of this file (a relay with a private CA).
+    # There is no way to turn the check off: without it the password and the private links are readable.
+    "MAIL_TLS_CA_FILE": None,
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": None,  # "Name <address>" or ["Name", "address"]; required with MAIL_SERVER

@@ -6,14 +6,16 @@ at once. A claim is a lease: a worker that dies mid-send leaves the row for a la
 No transaction stays open while the SMTP server is talked to: a stuck relay never holds the
 database (SQLite could not checkpoint its WAL behind an open read).
 
-Temporary failures (4xx, network, deadline) are retried with a growing delay; a permanent one
-(5xx to this message, an address the relay cannot take) uses up every attempt at once. A row
-with no attempt left (`attempts >= MAIL_MAX_ATTEMPTS`, never sent) is given up.
+Temporary failures (4xx, network, deadline, the relay's certificate refused) are retried with a
+growing delay; a permanent one (5xx to this message, an address the relay cannot take) uses up
+every attempt at once. A row with no attempt left (`attempts >= MAIL_MAX_ATTEMPTS`, never sent)
+is given up.
 """
 
 import datetime as dt
 import logging
 import smtplib
+import ssl
 import time
 from dataclasses import dataclass
 
@@ -30,7 +32,7 @@ log = logging.getLogger(__name__)
 # Added to MAIL_MESSAGE_DEADLINE for the lease: recording the outcome may wait for the database.
 LEASE_MARGIN = dt.timedelta(minutes=5)
 # Refusals of this one message: the next message may go through. A refused sender or login, the
-# network or a deadline would fail the next one too: the run stops there.
+# network, a deadline or the relay's certificate would fail the next one too: the run stops there.
 MESSAGE_ONLY = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, transport.AddressNotSupported)
 
 
@@ -153,6 +155,12 @@ def flush(limit: int = 200) -> Report:
                 )
             except Exception as exc:
                 _failed(row, exc, report)
+                if isinstance(exc, ssl.SSLCertVerificationError):
+                    # A setting to fix, not a passing fault. OpenSSL's reason names no recipient.
+                    log.error(
+                        "Certificat du serveur SMTP refusé (%s) : vérifiez MAIL_SERVER et MAIL_TLS_CA_FILE",
+                        exc.verify_message,
+                    )
                 if isinstance(exc, OSError) and not isinstance(exc, MESSAGE_ONLY):
                     report.postponed = len(due) - position - 1
                     break  # server down, connection lost or cut (SMTPException is an OSError): wait for the next run

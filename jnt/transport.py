@@ -3,8 +3,10 @@
 import contextlib
 import logging
 import math
+import os
 import re
 import smtplib
+import ssl
 import time
 from email.header import Header
 from email.message import EmailMessage
@@ -31,6 +33,15 @@ class AddressNotSupported(smtplib.SMTPNotSupportedError):
 MESSAGE_REFUSED = (
     smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError, AddressNotSupported
 )  # fmt: skip
+
+
+def tls_context(cfg) -> ssl.SSLContext:
+    """Certificate and host-name checks against the system's trust store, or MAIL_TLS_CA_FILE's CAs instead.
+
+    smtplib without a context trusts any certificate: whoever sits on the path would read the
+    messages (private links) and the SMTP password.
+    """
+    return ssl.create_default_context(cafile=cfg["MAIL_TLS_CA_FILE"] or None)
 
 
 def sender() -> str:
@@ -110,11 +121,14 @@ class Transport:
 
     def _connect(self) -> smtplib.SMTP:
         cfg = self.cfg
-        cls = WatchedSMTPSSL if cfg["MAIL_USE_SSL"] else WatchedSMTP
-        smtp = cls(self.watchdog, cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), timeout=cfg["MAIL_TIMEOUT"])
+        host, port, timeout = cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), cfg["MAIL_TIMEOUT"]
+        if cfg["MAIL_USE_SSL"]:
+            smtp = WatchedSMTPSSL(self.watchdog, host, port, timeout=timeout, context=tls_context(cfg))
+        else:
+            smtp = WatchedSMTP(self.watchdog, host, port, timeout=timeout)
         try:
             if cfg["MAIL_USE_TLS"]:
-                smtp.starttls()
+                smtp.starttls(context=tls_context(cfg))
             if cfg["MAIL_USERNAME"]:
                 smtp.login(str(cfg["MAIL_USERNAME"]), str(cfg["MAIL_PASSWORD"] or ""))
         except Exception:
@@ -150,6 +164,7 @@ def check(app: Flask) -> None:
     cfg = app.config
     if cfg["MAIL_USE_TLS"] and cfg["MAIL_USE_SSL"]:
         raise ConfigError("MAIL_USE_TLS et MAIL_USE_SSL : choisissez l’un ou l’autre")
+    check_ca_file(cfg["MAIL_TLS_CA_FILE"])
     for name in ("MAIL_TIMEOUT", "MAIL_MESSAGE_DEADLINE", "MAIL_RUN_DEADLINE"):
         value = cfg[name]
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value < math.inf:
@@ -165,3 +180,19 @@ def check(app: Flask) -> None:
             "PUBLIC_URL désigne cette machine (%s) : les liens des e-mails ne marcheront que sur elle",
             cfg["PUBLIC_URL"],
         )
+
+
+def check_ca_file(path) -> None:
+    """MAIL_TLS_CA_FILE, if set, holds CA certificates (PEM) that can be read now."""
+    if path is None or path == "":
+        return
+    if not isinstance(path, str | os.PathLike):
+        raise ConfigError(f"MAIL_TLS_CA_FILE : chemin d’un fichier de certificats (PEM) attendu ({path!r})")
+    try:
+        ssl.create_default_context(cafile=path)
+    except FileNotFoundError:
+        raise ConfigError(f"MAIL_TLS_CA_FILE : fichier introuvable ({path})") from None
+    except OSError as exc:  # unreadable, a folder, or no certificate in it (ssl.SSLError)
+        raise ConfigError(
+            f"MAIL_TLS_CA_FILE : fichier illisible ou sans certificat d’autorité au format PEM ({path} : {exc})"
+        ) from None

@@ -23,10 +23,11 @@ class SMTPServer:
 
     `refuse = True` answers 451 to every message (or `refuse` is the reply); `refuse_rcpt` maps an address to the reply its
     RCPT gets; `hold` (an Event) makes DATA wait for it, `held` being set once DATA is reached;
-    `smtputf8` advertises SMTPUTF8 (off, like many relays).
+    `smtputf8` advertises SMTPUTF8 (off, like many relays); `options` go to aiosmtpd's Controller
+    (`ssl_context` for TLS from the start, `tls_context` for STARTTLS, `authenticator`...).
     """
 
-    def __init__(self, smtputf8: bool = False):
+    def __init__(self, smtputf8: bool = False, **options):
         self.port = free_port()
         self.envelopes = []
         self.refuse = False
@@ -34,6 +35,7 @@ class SMTPServer:
         self.hold: threading.Event | None = None
         self.held = threading.Event()
         self.smtputf8 = smtputf8
+        self.options = options
         self.controller = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -52,7 +54,9 @@ class SMTPServer:
         return "250 OK"
 
     def start(self) -> "SMTPServer":
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8)
+        self.controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8, **self.options
+        )
         self.controller.start()
         return self
 
