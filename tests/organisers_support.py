@@ -28,7 +28,7 @@ def register(app, **overrides):
     with app.app_context():
         n = overrides.pop("n", 0)
         data = valid_registration(**{"email": f"personne{n}@example.org", "last_name": f"Nom{n}", **overrides})
-        outcome = booking.register({**data, "submission_id": None})
+        outcome = booking.register(data)
         assert outcome.registration is not None
         return outcome.registration.id
 
@@ -36,3 +36,8 @@ def register(app, **overrides):
 def page_token(html: str) -> str:
     """The CSRF token of any form on an organiser page (including the hand-written ones)."""
     return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def hidden_fields(html: str) -> dict:
+    """Every hidden field of the page's forms (CSRF token, what the organiser saw)."""
+    return dict(re.findall(r'<input id="[^"]*" name="([^"]+)" type="hidden" value="([^"]*)"', html))

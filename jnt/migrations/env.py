@@ -93,14 +93,29 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # Batch migrations rebuild a SQLite table (copy, DROP, rename): with foreign keys on,
+            # the DROP would delete or empty the rows of other tables that refer to it. The pragma
+            # only works outside a transaction, so it is set on the driver's connection first.
+            connection.connection.driver_connection.execute('PRAGMA foreign_keys = OFF')
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                broken = connection.connection.driver_connection.execute('PRAGMA foreign_key_check').fetchall()
+                if broken:
+                    raise RuntimeError(f'Migration : références cassées dans les tables {sorted({r[0] for r in broken})}')
+        finally:
+            if sqlite:
+                # Never hand a connection without foreign keys back to the pool.
+                connection.invalidate()
 
 
 if context.is_offline_mode():
