@@ -135,6 +135,12 @@ def test_cancel_deletes_registration(app, org):
     assert state(app, 6) is None and audit(app) == [("annuler", 6)]
 
 
+def test_audit_entry_of_a_cancelled_registration_never_names_the_next_person(app, org):
+    act(org, 6, "annuler")
+    assert register(app, n=7) != 6
+    assert audit(app) == [("annuler", 6)] and state(app, 6) is None
+
+
 def test_action_without_csrf_changes_nothing(app, org):
     response = org.post("/organisateurs/inscriptions/1/annuler")
     assert response.status_code == 400 and state(app, 1) == (IN_PERSON, CONFIRMED)
