@@ -1,7 +1,9 @@
 """Alembic migrations: init-db applies them, twice is fine, they match the models, ids are never reused."""
 
 import os
+import shutil
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -157,3 +159,63 @@ def test_fresh_database_ids_start_at_one(app):
         db.session.add(Organiser(email="premier@example.org", password_hash="x"))
         db.session.commit()
         assert db.session.scalar(select(Organiser.id)) == 1
+
+
+LATER_REBUILD = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = {head!r}
+
+
+def upgrade():
+    with op.batch_alter_table("registrations", recreate="always", table_kwargs={kwargs!r}) as batch_op:
+        batch_op.add_column(sa.Column("extra", sa.Integer(), nullable=True))
+
+
+def downgrade():
+    pass
+"""
+
+
+def later_revision(tmp_path, kwargs: dict) -> str:
+    """A copy of the migrations with one more revision that rebuilds the registrations table."""
+    directory = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, directory, ignore=shutil.ignore_patterns("__pycache__"))
+    head = revision_head()
+    (directory / "versions" / "9999_later_rebuild.py").write_text(LATER_REBUILD.format(head=head, kwargs=kwargs))
+    return str(directory)
+
+
+def revision_head() -> str:
+    config = Config(os.path.join(MIGRATIONS, "alembic.ini"))
+    config.set_main_option("script_location", MIGRATIONS)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def register_people(*numbers: int) -> list[int]:
+    people = [Registration(**{k: v for k, v in person(n).items() if not k.endswith("_at")}) for n in numbers]
+    db.session.add_all(people)
+    db.session.commit()
+    return [p.id for p in people]
+
+
+@pytest.mark.sqlite_only
+def test_a_later_rebuild_of_a_table_keeps_its_id_counter(app, tmp_path):
+    with app.app_context():
+        people = register_people(0, 1, 2)
+        db.session.execute(text("DELETE FROM registrations WHERE id = :id"), {"id": people[-1]})
+        db.session.commit()
+        upgrade(directory=later_revision(tmp_path, {"sqlite_autoincrement": True}))
+        assert register_people(3)[0] > max(people)
+
+
+@pytest.mark.sqlite_only
+def test_a_later_rebuild_that_drops_autoincrement_is_refused(app, tmp_path):
+    with app.app_context():
+        with pytest.raises(SystemExit):  # flask-migrate reports the error and exits 1
+            upgrade(directory=later_revision(tmp_path, {}))
+        current = MigrationContext.configure(db.session.connection()).get_current_revision()
+        sql = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'registrations'"))
+        assert current == revision_head() and "AUTOINCREMENT" in sql
