@@ -119,7 +119,7 @@ def test_backup_is_consistent_under_writes(make_app, tmp_path):
         with app.app_context():
             n = 0
             while not stop.is_set():
-                booking.register(valid_registration(email=f"agent{n}@example.org", submission_id=None))
+                booking.register(valid_registration(email=f"agent{n}@example.org"))
                 written.append(n)
                 n += 1
 
