@@ -3,11 +3,15 @@
 import json
 import re
 import secrets
+import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 from conftest import form_fields, valid_registration
 from flask import Flask, request
 from organisers_support import add_organiser, login, register
+from server import Gunicorn
 from walk import get_urls
 
 from jnt import config
@@ -146,3 +150,66 @@ def test_client_address_and_scheme_still_come_from_the_proxy(make_app):
     response = app.test_client().get("/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
     assert "Strict-Transport-Security" in response.headers
     assert seen == [("203.0.113.9", True)]
+
+
+class Rendezvous:
+    """The test's side of tests/worker_pid.py: n requests sent at once, each held in its own worker."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(120)  # only turns a crashed worker into a failure instead of a hang
+        self.port = self.listener.getsockname()[1]
+
+    def on_every_worker(self, server: Gunicorn, path: str, headers: dict) -> list[requests.Response]:
+        """One request per worker, certain: all are held until each worker has one, then answered."""
+        n = server.workers
+        headers = {**headers, "X-Test-Rendezvous": "1"}
+        with ThreadPoolExecutor(n) as pool:
+            futures = [
+                pool.submit(requests.get, server.url + path, headers=headers, timeout=120, allow_redirects=False)
+                for _ in range(n)
+            ]
+            held = [self.listener.accept()[0] for _ in range(n)]
+            pids = {conn.makefile().readline().strip() for conn in held}
+            assert len(pids) == n  # a sync worker holds one request at a time: n workers, one each
+            for conn in held:
+                conn.sendall(b"g")
+                conn.close()
+            responses = [future.result() for future in futures]
+        assert {r.headers["X-Worker-Pid"] for r in responses} == pids
+        return responses
+
+
+def assert_clean_http(response: requests.Response, where) -> None:
+    assert response.status_code == 200, where
+    assert MARK.encode() not in response.content, where
+    for name, value in response.headers.items():
+        assert MARK not in value, (where, name, value)
+
+
+# One page per hostile request, so that each finds a cold page cache in every worker.
+GUNICORN_PLAN = {
+    "/": {"X-Forwarded-Prefix": f"//{MARK}"},
+    "/infos-pratiques": {"Host": MARK},
+    "/forum": {"X-Forwarded-Host": MARK, "X-Forwarded-Proto": MARK},
+}
+
+
+@pytest.mark.parametrize("hops", [0, 1], ids=["direct", "behind-proxy"])
+def test_hostile_request_leaves_every_gunicorn_worker_clean(tmp_path, hops):
+    rendezvous = Rendezvous()
+    settings = {"PUBLIC_URL": PUBLIC_URL, "TRUSTED_PROXIES": hops}
+    server = Gunicorn(tmp_path / "instance", settings, workers=3, app="worker_pid:app")
+    server.env["TEST_RENDEZVOUS_PORT"] = str(rendezvous.port)
+    with server:
+        for path, hostile in GUNICORN_PLAN.items():
+            for response in rendezvous.on_every_worker(server, path, hostile):
+                assert_clean_http(response, (path, "hostile"))
+            ordinary = rendezvous.on_every_worker(server, path, {})
+            for response in ordinary:
+                assert_clean_http(response, (path, "ordinary"))
+                assert f'<link rel="canonical" href="{PUBLIC_URL}{path}">' in response.text
+            assert len({response.content for response in ordinary}) == 1
+        for hostile in HOSTILE.values():
+            response = requests.get(server.url + "/organisateurs", headers=hostile, timeout=30, allow_redirects=False)
+            assert response.headers["Location"] == f"{PUBLIC_URL}/organisateurs/"
