@@ -116,6 +116,7 @@ def respond(key: tuple, render, vary: str) -> Response:
     headers = {"Vary": f"{vary}, Accept-Encoding", "ETag": etag, "Cache-Control": "private, no-cache"}
     if used:
         headers["Content-Encoding"] = used
-    if "If-None-Match" in request.headers and etag.strip('"') in request.if_none_match:
+    # Weak comparison (RFC 9110 13.1.2): a proxy that compresses turns "x" into W/"x"; a list may hold several.
+    if request.if_none_match.contains_weak(etag.strip('"')):
         return Response(status=304, headers=headers)
     return Response(data, mimetype="text/html", headers=headers)
