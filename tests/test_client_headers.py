@@ -128,7 +128,7 @@ def test_trusted_hosts_refuse_other_hosts(make_app):
 def test_trusted_hosts_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("JNT_TRUSTED_HOSTS", "jnt.example.org, www.jnt.example.org")
     monkeypatch.setenv("JNT_SECRET_KEY", secrets.token_hex(32))
-    app = Flask("jnt", instance_path=str(tmp_path))
+    app = Flask("jnt", instance_path=str(tmp_path), instance_relative_config=True)
     config.load(app, None)  # the production path: instance file, then JNT_* variables
     assert app.config["TRUSTED_HOSTS"] == ["jnt.example.org", "www.jnt.example.org"]
 
