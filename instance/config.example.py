@@ -24,8 +24,11 @@
 # LEGAL_PUBLISHER = "Éditeur : ..."
 # LEGAL_HOSTING = "Hébergeur : ..."
 
-# Behind a reverse proxy (nginx): trust its X-Forwarded-* headers (number of proxies).
+# Behind the README's nginx (number of proxies): believe X-Forwarded-For and X-Forwarded-Proto,
+# which it overwrites on every request (never X-Forwarded-Host/Prefix/Port).
 # TRUSTED_PROXIES = 1
+# Host names served; any other Host gets 400. Unset: every host is served (links never use it).
+# TRUSTED_HOSTS = ["jnt.example.org", "10.0.0.7"]  # include the health probe's address
 
 # Organisers' sessions: closed after this many seconds without a request, and this
 # many seconds after the login however active (both checked by the server).
@@ -44,7 +47,7 @@
 # Registration POSTs allowed per client address and window (seconds).
 # REGISTRATION_RATE_LIMIT = 30
 # REGISTRATION_RATE_WINDOW = 600
-# Public address of the site, for links in e-mails and calendar files.
+# Public address of the site: every absolute link (canonical, e-mails, calendar files) and redirect.
 # PUBLIC_URL = "https://jnt.example.org"
 
 # Video-conference link sent to remote attendees (reminders, calendar file).

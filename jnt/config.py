@@ -59,8 +59,13 @@ DEFAULTS = {
     "BENCHMARK": False,
     # SQLite busy timeout in seconds: writers queue instead of failing.
     "SQLITE_BUSY_TIMEOUT": 30,
-    # Production (issue 6). Reverse proxies in front whose X-Forwarded-* headers are trusted (0 = none).
+    # Reverse proxies in front (0 = none). With 1, X-Forwarded-For and X-Forwarded-Proto are believed: only
+    # these two, which the README's nginx block overwrites on every request. X-Forwarded-Host/Prefix/Port
+    # never are (links and redirects come from PUBLIC_URL).
     "TRUSTED_PROXIES": 0,
+    # Host names served (a list, or "a.example,b.example" in the environment); others get 400. None: any
+    # Host is served (links never use it), so a load balancer may probe /healthz by address.
+    "TRUSTED_HOSTS": None,
     # True forces the Secure flag; otherwise the session cookie is Secure whenever the request is HTTPS.
     "SESSION_COOKIE_SECURE": False,
     # Registration POSTs allowed per client address and window (seconds), counted in the database.
@@ -88,7 +93,8 @@ DEFAULTS = {
     "LOGIN_WINDOW_MINUTES": 60,
     # Registrations per page in the organisers' list.
     "ORGANISER_PAGE_SIZE": 50,
-    # The site's public address, for links in e-mails and calendar files (no trailing slash needed).
+    # The site's public address: every absolute link (canonical, og:url, e-mails, calendar files) and every
+    # redirect is built on it, never on the Host header; its path, if any, prefixes every link.
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # Video-conference link for remote attendees (reminders, calendar file); unset: "the link will follow".
     "VISIO_URL": None,
@@ -149,6 +155,9 @@ def load(app: Flask, test_config: dict | None) -> None:
     app.config["RSVP_DEADLINE"] = parse_instant(app.config["RSVP_DEADLINE"], "RSVP_DEADLINE")
     if app.config["PREVIEW_NOW"]:
         app.config["PREVIEW_NOW"] = parse_instant(app.config["PREVIEW_NOW"], "PREVIEW_NOW")
+    if isinstance(app.config["TRUSTED_HOSTS"], str):
+        hosts = [h.strip() for h in app.config["TRUSTED_HOSTS"].split(",") if h.strip()]
+        app.config["TRUSTED_HOSTS"] = hosts or None
     check(app)
 
 
@@ -193,6 +202,11 @@ def check(app: Flask) -> None:
         if not isinstance(cfg[name], int) or isinstance(cfg[name], bool) or cfg[name] < 1:
             raise ConfigError(f"{name} : entier strictement positif attendu ({cfg[name]!r})")
     check_contact(cfg)
+    hosts = cfg["TRUSTED_HOSTS"]
+    if hosts is not None and (
+        not isinstance(hosts, list | tuple) or not hosts or not all(isinstance(h, str) and h for h in hosts)
+    ):
+        raise ConfigError(f"TRUSTED_HOSTS : liste de noms d'hôte attendue, ex. jnt.example.gouv.fr ({hosts!r})")
     if not Path(cfg["EVENT_FILE"]).is_file():
         raise ConfigError(f"EVENT_FILE : fichier introuvable ({cfg['EVENT_FILE']})")
 
