@@ -85,6 +85,10 @@ DEFAULTS = {
     "MAIL_RETRY_SECONDS": 60,
     "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_MAX_ATTEMPTS": 30,
+    # /healthz writes a heartbeat row: it waits at most this many seconds for the database's lock,
+    # and answers 503 when the SQLite file's file system has less than HEALTHZ_MIN_FREE_MB free.
+    "HEALTHZ_BUSY_TIMEOUT": 2,
+    "HEALTHZ_MIN_FREE_MB": 50,
 }
 
 # Values copied from examples or docs: never a real secret.
@@ -150,6 +154,9 @@ def check(app: Flask) -> None:
     for name in ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_MINUTES"):
         if not isinstance(cfg[name], int) or isinstance(cfg[name], bool) or cfg[name] < 1:
             raise ConfigError(f"{name} : entier strictement positif attendu ({cfg[name]!r})")
+    for name in ("HEALTHZ_BUSY_TIMEOUT", "HEALTHZ_MIN_FREE_MB"):
+        if not isinstance(cfg[name], int | float) or isinstance(cfg[name], bool) or cfg[name] < 0:
+            raise ConfigError(f"{name} : nombre positif ou nul attendu ({cfg[name]!r})")
     if not Path(cfg["EVENT_FILE"]).is_file():
         raise ConfigError(f"EVENT_FILE : fichier introuvable ({cfg['EVENT_FILE']})")
 

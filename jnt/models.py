@@ -126,6 +126,14 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(String(200), default="")
 
 
+class Heartbeat(Base):
+    """One row that /healthz rewrites: proof that the database takes writes right now."""
+
+    __tablename__ = "heartbeat"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime]
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL, busy timeout, foreign keys and full sync on every SQLite connection."""

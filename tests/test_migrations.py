@@ -6,6 +6,8 @@ from sqlalchemy import inspect, select, text
 
 from jnt.models import IN_PERSON_COUNTER, SeatCounter, db, init_db
 
+BASELINE_TABLES = ("organisers", "registrations", "seat_counters", "audit_log", "throttle_events", "outbox")
+
 
 def test_init_db_twice_keeps_data(app, runner):
     with app.app_context():
@@ -30,7 +32,7 @@ def test_migrated_schema_matches_models(app):
 def test_migration_is_at_head(app):
     with app.app_context(), db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    assert current == "0001"
+    assert current == "0004"
 
 
 def test_database_from_before_migrations_is_adopted(make_app):
@@ -39,8 +41,9 @@ def test_database_from_before_migrations_is_adopted(make_app):
         db.drop_all()
         db.session.execute(text("DROP TABLE alembic_version"))
         db.session.commit()
-        db.create_all()  # as the former init-db did
+        # As the former init-db did, with the tables of that time (later ones come from their migrations).
+        db.metadata.create_all(db.engine, tables=[db.metadata.tables[name] for name in BASELINE_TABLES])
         init_db()
         current = MigrationContext.configure(db.session.connection()).get_current_revision()
-        assert current == "0001"
+        assert current == "0004"
         assert db.session.get(SeatCounter, IN_PERSON_COUNTER).taken == 0

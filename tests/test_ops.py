@@ -1,4 +1,4 @@
-"""Operations: /healthz, configuration checks, check-config and backup."""
+"""Operations: configuration checks, check-config and backup."""
 
 import os
 import sqlite3
@@ -14,26 +14,6 @@ from jnt.config import ConfigError
 from jnt.models import db
 
 STRONG = "0123456789abcdef0123456789abcdef"
-
-
-def test_healthz_reports_database_ok(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
-    assert response.headers["Cache-Control"] == "no-store"
-
-
-@pytest.mark.sqlite_only
-def test_healthz_reports_unreachable_database(make_app, tmp_path):
-    app = make_app()
-    app.config["SQLALCHEMY_DATABASE_URI"] = "unused"  # the engine below is what counts
-    with app.app_context():
-        db.engine.dispose()
-        (tmp_path / "jnt.sqlite3").unlink()
-        (tmp_path / "jnt.sqlite3").mkdir()  # a folder where the file was: SQLite cannot open it
-        response = app.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json()["status"] == "error"
 
 
 @pytest.mark.parametrize("secret", [None, "", "changeme", "test-secret", "short"])
