@@ -31,10 +31,24 @@ errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
 
 PRIVATE_PATH = re.compile(r"(/gerer/)[^/?#]+")
+# gunicorn's line for a malformed request names the client: "Invalid request from ip=203.0.113.5: ..."
+CLIENT_ADDRESS = re.compile(r"^(Invalid request) from ip=\S*(?=: )")
 
 
 class MaskingLogger(Logger):
-    """The access log never shows the token of a private management link."""
+    """Access and error logs without private tokens nor client addresses, one line per record."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        from jnt.logs import protect  # CR/LF from a URL or a header never starts a forged line
+
+        for handler in self.error_log.handlers + self.access_log.handlers:
+            protect(handler)
+
+    def warning(self, msg, *args, **kwargs):
+        if isinstance(msg, str):
+            msg = CLIENT_ADDRESS.sub(r"\1", msg)
+        super().warning(msg, *args, **kwargs)
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

@@ -10,6 +10,7 @@ from . import (
     errors,
     html_cache,
     ical,
+    logs,
     mails,
     manage,
     models,
@@ -34,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # JNT_INSTANCE_PATH moves instance/ (config.py, SQLite file, outbox) out of the code tree.
     app = Flask(__name__, instance_path=os.environ.get("JNT_INSTANCE_PATH") or None, instance_relative_config=True)
     config.load(app, test_config)
+    logs.init_app(app)
     app.extensions["jnt_event"] = config.load_event(app)
     html_cache.init_app(app)  # first: its after_request hook then runs last
     htmx.init_app(app)

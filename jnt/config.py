@@ -87,6 +87,8 @@ DEFAULTS = {
     "MAIL_RETRY_SECONDS": 60,
     "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_MAX_ATTEMPTS": 30,
+    # The app's log (stderr): INFO shows logins, exports and organiser actions; WARNING only problems.
+    "LOG_LEVEL": "INFO",
     # /healthz writes a heartbeat row: it waits at most this many seconds for the database's lock,
     # and answers 503 when the SQLite file's file system has less than HEALTHZ_MIN_FREE_MB free.
     "HEALTHZ_BUSY_TIMEOUT": 2,
@@ -102,6 +104,7 @@ MIN_SECRET_LENGTH = 24
 MIN_SECRET_SYMBOLS = 5  # distinct characters: "aaaa…" or "abab…" is long but guessable
 # The seat counter is an INTEGER column: 32 bits on PostgreSQL, the narrower of the two databases.
 MAX_CAPACITY = 2**31 - 1
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 def load(app: Flask, test_config: dict | None) -> None:
@@ -156,6 +159,8 @@ def check(app: Flask) -> None:
     for name in ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_MINUTES"):
         if not isinstance(cfg[name], int) or isinstance(cfg[name], bool) or cfg[name] < 1:
             raise ConfigError(f"{name} : entier strictement positif attendu ({cfg[name]!r})")
+    if cfg["LOG_LEVEL"] not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL : une valeur parmi {', '.join(LOG_LEVELS)} attendue ({cfg['LOG_LEVEL']!r})")
     for name in ("HEALTHZ_BUSY_TIMEOUT", "HEALTHZ_MIN_FREE_MB"):
         if not isinstance(cfg[name], int | float) or isinstance(cfg[name], bool) or cfg[name] < 0:
             raise ConfigError(f"{name} : nombre positif ou nul attendu ({cfg[name]!r})")
