@@ -1,4 +1,4 @@
-"""Operations: /healthz (health.py), `flask check-config` and `flask backup`."""
+"""Operations: `flask check-config`, `flask backup`, /healthz, and what a new gunicorn worker must do."""
 
 import os
 import re
@@ -11,10 +11,18 @@ from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
 from . import config, health
+from .models import db
 
 SECRET_NAMES = re.compile(r"SECRET|PASSWORD|TOKEN|API_KEY", re.IGNORECASE)
 URI_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 SHOWN_PREFIXES = ("SESSION_COOKIE_", "SQLALCHEMY_", "MAIL_", "WTF_")
+
+
+def after_fork(app: Flask) -> None:
+    """In a new worker: never use a database connection inherited from the master (one socket, two processes)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)  # forget the master's connections without closing them under its feet
 
 
 def masked(name: str, value):

@@ -61,6 +61,9 @@ def test_bind_and_workers_from_environment(monkeypatch):
     monkeypatch.delenv("PORT", raising=False)
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert conf["bind"] == "127.0.0.1:8000"
+    # Sync workers belong behind a buffering proxy: nothing suggests listening on every interface.
+    assert "0.0.0.0" not in (ROOT / "gunicorn.conf.py").read_text()  # noqa: S104
+    assert conf["preload_app"] is True
     assert conf["workers"] == os.cpu_count() * 2 + 1
     assert conf["max_requests_jitter"] > 0 and conf["graceful_timeout"] > 0
     assert "%(q)s" not in conf["access_log_format"] and "%(r)s" not in conf["access_log_format"]
