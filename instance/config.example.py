@@ -3,9 +3,10 @@
 
 # Required outside tests. Generate one with:
 #   python -c "import secrets; print(secrets.token_hex(32))"
+# (In the environment, a key of digits only is read as a number: refused.)
 # SECRET_KEY = "..."
 
-# In-person seats (the announcement gives no number).
+# In-person seats (the announcement gives no number); at most 2147483647.
 # IN_PERSON_CAPACITY = 100
 
 # Last moment to register, exclusive, with its time zone ("avant le 6 janvier 2023").
@@ -61,3 +62,11 @@
 # MAIL_USERNAME = "..."
 # MAIL_PASSWORD = "..."
 # MAIL_DEFAULT_SENDER = "Journée Numérique & Territoires <ne-pas-repondre@example.org>"
+
+# The app's log level (stderr): INFO shows logins, exports and organiser actions.
+# LOG_LEVEL = "INFO"
+
+# /healthz: longest wait (seconds) for the database's write lock, and the free space (MB)
+# required on the SQLite file's file system; 503 otherwise.
+# HEALTHZ_BUSY_TIMEOUT = 2
+# HEALTHZ_MIN_FREE_MB = 50

@@ -10,6 +10,7 @@ from . import (
     errors,
     html_cache,
     ical,
+    logs,
     mails,
     manage,
     models,
@@ -24,7 +25,6 @@ from . import (
     static_files,
     throttle,
 )
-from .event import load as load_event
 from .forms import csrf
 from .urls import App
 
@@ -36,8 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # JNT_INSTANCE_PATH moves instance/ (config.py, SQLite file, outbox) out of the code tree.
     app = App(__name__, instance_path=os.environ.get("JNT_INSTANCE_PATH") or None, instance_relative_config=True)
     config.load(app, test_config)
-    app.extensions["jnt_event"] = event = load_event(app.config["EVENT_FILE"])
-    config.check_event(app, event)
+    logs.init_app(app)
+    app.extensions["jnt_event"] = config.load_event(app)
     html_cache.init_app(app)  # first: its after_request hook then runs last
     htmx.init_app(app)
     csrf.init_app(app)

@@ -167,6 +167,15 @@ class OutboxMessage(Base):
     __table_args__ = (NEVER_REUSE_IDS,)
 
 
+class Heartbeat(Base):
+    """One row that /healthz rewrites: proof that the database takes writes right now."""
+
+    __tablename__ = "heartbeat"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime]
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL, busy timeout, foreign keys and full sync on every SQLite connection."""

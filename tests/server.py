@@ -13,6 +13,9 @@ import requests
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
+# The console script, as in production: `python -m gunicorn` cannot re-execute itself on USR2 (the new
+# master runs gunicorn/__main__.py as a script, whose folder then hides the standard library's `http`).
+GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 def query(database_uri: str, sql: str) -> list:
@@ -66,7 +69,7 @@ class Gunicorn:
         self.flask("init-db")
         self.log = open(self.instance / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", self.app, "--bind", f"127.0.0.1:{self.port}",
+            [str(GUNICORN), self.app, "--bind", f"127.0.0.1:{self.port}",
              *(("--pythonpath", str(ROOT / "tests")) if self.app != "wsgi:app" else ()),
              "--workers", str(self.workers), "--graceful-timeout", "5", *self.extra_args],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,

@@ -60,7 +60,7 @@ def test_migrated_schema_matches_models(app):
 def test_migration_is_at_head(app):
     with app.app_context(), db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    assert current == "0003"
+    assert current == "0004"
 
 
 def test_database_from_before_migrations_is_adopted(make_app):
@@ -75,7 +75,7 @@ def test_database_from_before_migrations_is_adopted(make_app):
         db.session.commit()
         init_db()
         current = MigrationContext.configure(db.session.connection()).get_current_revision()
-        assert current == "0003"
+        assert current == "0004"
         assert db.session.get(SeatCounter, IN_PERSON_COUNTER).taken == 0
 
 
