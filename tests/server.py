@@ -33,9 +33,9 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """Start `gunicorn wsgi:app` with JNT_* settings and a fresh instance folder."""
+    """Start `gunicorn wsgi:app` (or another entry, e.g. tests/race_wsgi.py) with JNT_* settings and a fresh instance."""
 
-    def __init__(self, instance: Path, settings: dict, workers: int = 4, extra_args: tuple = ()):
+    def __init__(self, instance: Path, settings: dict, workers: int = 4, extra_args: tuple = (), app: str = "wsgi:app"):
         self.instance = instance
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -49,6 +49,7 @@ class Gunicorn:
         self.env.update({f"JNT_{k}": str(v) for k, v in settings.items()})
         self.workers = workers
         self.extra_args = extra_args
+        self.app = app
         self.proc: subprocess.Popen | None = None
 
     def flask(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -64,7 +65,7 @@ class Gunicorn:
         self.flask("init-db")
         self.log = open(self.instance / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{self.port}",
+            [sys.executable, "-m", "gunicorn", self.app, "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers), "--graceful-timeout", "5", *self.extra_args],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
