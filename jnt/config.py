@@ -36,8 +36,6 @@ DEFAULTS = {
     # Shown on /mentions-legales; the announcement does not say who publishes or hosts the site.
     "LEGAL_PUBLISHER": None,
     "LEGAL_HOSTING": None,
-    # CONTROL RUN ONLY: "unsafe-count" swaps the atomic seat rule for a racy count (tests).
-    "SEAT_RULE": "atomic",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_ENGINE_OPTIONS": {},
