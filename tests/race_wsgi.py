@@ -17,6 +17,9 @@ free. Every party counts before any of them writes, so it always oversells.
 
 If the product stops starting its writes through `seats.begin_write`, this module fails at
 start-up (name gone) or the meeting sees nobody arrive: the race tests fail, never pass blind.
+The hold is the view's first write: the registration flood limit writes earlier, in a
+before_request hook registered before `arm`. If that write moves into the view (a decorator),
+hold at the seat-taking write instead, or the registration race is no longer the one held.
 """
 
 import os
