@@ -38,9 +38,6 @@ def register(data: dict, browser_key_hash: str | None = None) -> Outcome:
     values = {k: data.get(k) for k in FIELDS}
     values["browser_key_hash"] = browser_key_hash
     values["accessibility_needs"] = values["accessibility_needs"] or ""
-    wants_seat = values["mode"] == IN_PERSON
-    unsafe = current_app.config.get("SEAT_RULE") == "unsafe-count"
-    seat_free_by_count = seats.unsafe_precount() if unsafe and wants_seat else None
     seats.begin_write()
     try:
         # The deadline is checked inside the write transaction that would store the row.
@@ -48,12 +45,7 @@ def register(data: dict, browser_key_hash: str | None = None) -> Outcome:
             db.session.rollback()
             return Outcome(Result.CLOSED)
         status = CONFIRMED
-        if wants_seat and unsafe:
-            if seat_free_by_count:
-                seats.force_take()
-            else:
-                status = WAITING
-        elif wants_seat and not seats.take():
+        if values["mode"] == IN_PERSON and not seats.take():
             status = WAITING
         registration = Registration(**values, status=status, queued_at=utcnow() if status == WAITING else None)
         db.session.add(registration)

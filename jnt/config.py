@@ -52,8 +52,6 @@ DEFAULTS = {
     "MAIL_PROVIDER": None,
     # The accessibility statement's date (ISO 8601): when it was last established.
     "ACCESSIBILITY_STATEMENT_DATE": "2026-11-30",
-    # CONTROL RUN ONLY: "unsafe-count" swaps the atomic seat rule for a racy count (tests).
-    "SEAT_RULE": "atomic",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_ENGINE_OPTIONS": {},

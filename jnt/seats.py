@@ -1,12 +1,11 @@
 """In-person seats: one counter row, changed only by conditional UPDATEs."""
 
-import time
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from .models import CONFIRMED, IN_PERSON, IN_PERSON_COUNTER, Registration, SeatCounter, db
+from .models import IN_PERSON_COUNTER, SeatCounter, db
 
 
 @dataclass(frozen=True)
@@ -58,25 +57,4 @@ def release() -> None:
         update(SeatCounter)
         .where(SeatCounter.name == IN_PERSON_COUNTER, SeatCounter.taken > 0)
         .values(taken=SeatCounter.taken - 1)
-    )
-
-
-def unsafe_precount() -> bool:
-    """CONTROL RUN ONLY (SEAT_RULE='unsafe-count'): count in Python, outside the write.
-
-    This is the oversell-prone pattern the atomic rule replaces; the concurrency
-    test enables it to prove that its harness catches an oversell.
-    """
-    confirmed = db.session.scalar(
-        select(func.count()).where(Registration.mode == IN_PERSON, Registration.status == CONFIRMED)
-    )
-    db.session.rollback()
-    time.sleep(0.2)  # the window every check-then-act race has, made wide enough to hit
-    return confirmed < current_app.config["IN_PERSON_CAPACITY"]
-
-
-def force_take() -> None:
-    """CONTROL RUN ONLY: count a seat as taken without any condition."""
-    db.session.execute(
-        update(SeatCounter).where(SeatCounter.name == IN_PERSON_COUNTER).values(taken=SeatCounter.taken + 1)
     )

@@ -8,11 +8,17 @@ from email.policy import default
 
 import pytest
 import requests
-from conftest import OPEN_NOW, valid_registration
+from conftest import OPEN_NOW, csrf_token, valid_registration
 from mailtools import LINK
+from organisers_support import register as store
+from rendezvous import Rendezvous, at_once, race_server
 from server import Gunicorn, query
 
+from jnt.models import Registration, db
+from jnt.tokens import new_token
+
 CAPACITY = 4
+WORKERS = 3
 
 
 def csrf(html: str) -> str:
@@ -80,3 +86,69 @@ def test_concurrent_cancellations_promote_each_waiting_person_once(tmp_path, dat
     assert len(promotions) == len(set(promotions)) == CAPACITY  # nobody promoted twice
     told = [m["To"] for m in mails(tmp_path / "instance" / "outbox") if "promotion" in m["Message-ID"]]
     assert sorted(told) == sorted(waiting[:CAPACITY])
+
+
+def one_seat_and_a_queue(make_app) -> tuple[str, list[str]]:
+    """One seat, taken; two people waiting. Returns the holder's management path and the queue's addresses."""
+    app = make_app(IN_PERSON_CAPACITY=1)
+    holder = store(app, n=0)
+    for n in (1, 2):
+        store(app, n=n)
+    with app.app_context():
+        token = new_token(db.session.get(Registration, holder))
+        db.session.commit()
+    return f"/inscription/gerer/{token}", ["personne1@example.org", "personne2@example.org"]
+
+
+def post_together(url: str, page: str, action: str, data: dict) -> list[int]:
+    """WORKERS browsers load `page`, then post `data` to `action`, all held until every worker has one."""
+    sessions = [requests.Session() for _ in range(WORKERS)]
+    tokens = [csrf_token(s.get(url + page, timeout=30).text) for s in sessions]
+    with Rendezvous(WORKERS) as meeting:
+
+        def post(i: int) -> int:
+            form = {**data, "csrf_token": tokens[i]}
+            r = sessions[i].post(url + action, data=form, headers=meeting.headers, allow_redirects=False, timeout=300)
+            return r.status_code
+
+        statuses = at_once(post, range(WORKERS))
+    for s in sessions:
+        s.close()
+    return statuses
+
+
+def seats_and_promotions(database_uri) -> tuple[int, list[str], list]:
+    """The counter, the in-person confirmed rows, and the promotion e-mails queued."""
+    taken = query(database_uri, "SELECT taken FROM seat_counters")[0][0]
+    holders = query(database_uri, "SELECT email FROM registrations WHERE mode = 'in_person' AND status = 'confirmed'")
+    promotions = query(database_uri, "SELECT registration_id FROM outbox WHERE dedupe_key LIKE 'promotion:%'")
+    return taken, [email for (email,) in holders], promotions
+
+
+@pytest.mark.slow
+def test_simultaneous_cancellations_of_one_registration_free_one_seat(tmp_path, make_app, database_uri):
+    link, queue = one_seat_and_a_queue(make_app)
+    settings = {"SQLALCHEMY_DATABASE_URI": database_uri, "PREVIEW_NOW": OPEN_NOW, "IN_PERSON_CAPACITY": 1}
+    with race_server(tmp_path, settings, WORKERS) as server:
+        statuses = post_together(server.url, link + "/annuler", link + "/annuler", {})
+        log = server.logs()
+    assert sorted(statuses) == [303] + [404] * (WORKERS - 1), log
+    taken, holders, promotions = seats_and_promotions(database_uri)
+    assert (taken, holders) == (1, [queue[0]])
+    assert len(promotions) == 1  # the second in line was not promoted too
+
+
+@pytest.mark.slow
+def test_simultaneous_switches_to_remote_free_one_seat(tmp_path, make_app, database_uri):
+    link, queue = one_seat_and_a_queue(make_app)
+    settings = {"SQLALCHEMY_DATABASE_URI": database_uri, "PREVIEW_NOW": OPEN_NOW, "IN_PERSON_CAPACITY": 1}
+    with race_server(tmp_path, settings, WORKERS) as server:
+        statuses = post_together(server.url, link, link + "/mode", {"mode": "remote"})
+        log = server.logs()
+    assert statuses == [303] * WORKERS, log
+    assert query(database_uri, "SELECT mode, status FROM registrations WHERE email = 'personne0@example.org'") == [
+        ("remote", "confirmed")
+    ]
+    taken, holders, promotions = seats_and_promotions(database_uri)
+    assert (taken, holders) == (1, [queue[0]])
+    assert len(promotions) == 1

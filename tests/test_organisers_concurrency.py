@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from organisers_support import EMAIL, PASSWORD, add_organiser, hidden_fields, register
+from rendezvous import Rendezvous, at_once, race_server
 from server import Gunicorn
 
 from jnt.models import CONFIRMED, IN_PERSON, WAITING, AuditEntry, Registration, SeatCounter, db
@@ -36,16 +37,17 @@ def logged_in(url: str) -> tuple[dict, str]:
         return s.cookies.get_dict(), csrf
 
 
-def post_all(url: str, paths: list[str], cookies: dict, csrf: str, fields: dict | None = None) -> list[int]:
+def post_all(
+    url: str, paths: list[str], cookies: dict, csrf: str, fields: dict | None = None, headers: dict | None = None
+) -> list[int]:
     """POST every path at once from separate connections (with the given page's fields, if any)."""
 
     def one(path: str) -> int:
         data = {"csrf_token": csrf, **(fields or {}).get(path, {})}
-        r = requests.post(url + path, data=data, cookies=cookies, allow_redirects=False, timeout=60)
+        r = requests.post(url + path, data=data, cookies=cookies, headers=headers, allow_redirects=False, timeout=300)
         return r.status_code
 
-    with ThreadPoolExecutor(max_workers=len(paths)) as pool:
-        return list(pool.map(one, paths))
+    return at_once(one, paths)
 
 
 def test_login_limit_holds_across_workers(tmp_path, make_app):
@@ -64,29 +66,29 @@ def test_login_limit_holds_across_workers(tmp_path, make_app):
         assert attempt(server.url, PASSWORD) == 429
 
 
-def test_concurrent_promotions_never_exceed_capacity(tmp_path, make_app):
-    # Capacity 1 when they registered: one seat taken, five waiting. Then the venue grows to 3.
+def test_simultaneous_promotions_for_one_free_seat_promote_one(tmp_path, make_app):
+    # Capacity 1 when they registered: one seat taken, one person waiting per worker. Then the venue
+    # gains one seat, and an organiser promotes every waiting person at once (several tabs).
     app = make_app(IN_PERSON_CAPACITY=1)
     add_organiser(app)
-    ids = [register(app, n=n) for n in range(6)]
-    with Gunicorn(
-        tmp_path,
-        {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "IN_PERSON_CAPACITY": 3},
-        workers=WORKERS,
-    ) as server:
+    ids = [register(app, n=n) for n in range(WORKERS + 1)]
+    settings = {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "IN_PERSON_CAPACITY": 2}
+    with race_server(tmp_path, settings, WORKERS) as server:
         cookies, csrf = logged_in(server.url)
         paths = [f"/organisateurs/inscriptions/{i}/promouvoir" for i in ids[1:]]
         # Each confirmation page is opened first: its form says which registration it showed.
         pages = {path: requests.get(server.url + path, cookies=cookies, timeout=30).text for path in paths}
-        codes = post_all(server.url, paths, cookies, csrf, {path: hidden_fields(page) for path, page in pages.items()})
-    assert codes == [303] * 5
+        fields = {path: hidden_fields(page) for path, page in pages.items()}
+        with Rendezvous(WORKERS) as meeting:
+            codes = post_all(server.url, paths, cookies, csrf, fields, meeting.headers)
+    assert codes == [303] * WORKERS
     with app.app_context():
         statuses = [db.session.get(Registration, i).status for i in ids]
-        assert statuses.count(CONFIRMED) == 3 and statuses.count(WAITING) == 3
-        assert db.session.get(SeatCounter, "in_person").taken == 3
+        assert statuses.count(CONFIRMED) == 2 and statuses.count(WAITING) == WORKERS - 1
+        assert db.session.get(SeatCounter, "in_person").taken == 2
         promotions = db.session.scalars(db.select(AuditEntry).filter_by(action="promouvoir")).all()
         promoted = [i for i, status in zip(ids[1:], statuses[1:], strict=True) if status == CONFIRMED]
-        assert sorted(e.registration_id for e in promotions) == promoted
+        assert [e.registration_id for e in promotions] == promoted
         assert all(db.session.get(Registration, i).mode == IN_PERSON for i in ids)
 
 
