@@ -10,6 +10,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .models import IN_PERSON, REMOTE
+from .typography import french
 
 csrf = CSRFProtect()
 
@@ -69,7 +70,7 @@ class RegistrationForm(FlaskForm):
         "Adresse e-mail",
         filters=[_strip],
         validators=[DataRequired(REQUIRED), length(254)],
-        description="Format attendu : nom@domaine.fr",
+        description=french("Format attendu : nom@domaine.fr"),
         render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"},
     )
     organisation = text_field(
@@ -83,7 +84,7 @@ class RegistrationForm(FlaskForm):
         "Besoins d’accessibilité (facultatif)",
         filters=[_strip],
         validators=[Optional(), length(1000), no_control_characters(multiline=True)],
-        description=(
+        description=french(
             "Indiquez seulement ce dont vous aurez besoin sur place (par exemple : accès en fauteuil roulant, "
             "interprétation en langue des signes, sous-titrage). Ces informations peuvent concerner votre santé : "
             "seules les équipes qui préparent l’accueil les voient, elles ne figurent dans aucun e-mail et sont "
@@ -110,8 +111,10 @@ class RegistrationForm(FlaskForm):
         if info.smtputf8:
             # Most mail servers cannot deliver it, and it is usually a typo (élodie@ for elodie@).
             raise ValidationError(
-                "Saisissez l’adresse sans accent ni caractère spécial avant le « @ », "
-                "par exemple elodie.martin@domaine.fr."
+                french(
+                    "Saisissez l’adresse sans accent ni caractère spécial avant le « @ », "
+                    "par exemple elodie.martin@domaine.fr."
+                )
             )
         field.data = info.normalized.lower()
 
@@ -121,7 +124,7 @@ class RegistrationForm(FlaskForm):
 
     def validate_mode(self, field):
         if field.data not in dict(MODES):
-            raise ValidationError("Choisissez « en présentiel » ou « à distance ».")
+            raise ValidationError(french("Choisissez « en présentiel » ou « à distance »."))
 
 
 class ModeForm(FlaskForm):
@@ -131,7 +134,7 @@ class ModeForm(FlaskForm):
 
     def validate_mode(self, field):
         if field.data not in dict(MODES):
-            raise ValidationError("Choisissez « en présentiel » ou « à distance ».")
+            raise ValidationError(french("Choisissez « en présentiel » ou « à distance »."))
 
 
 class CancelForm(FlaskForm):
