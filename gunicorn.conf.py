@@ -1,21 +1,29 @@
 """Gunicorn settings for `gunicorn wsgi:app` (read from the current folder; command-line options win).
 
-Environment: JNT_BIND (e.g. 0.0.0.0:8000 or unix:/run/jnt/jnt.sock) or PORT, JNT_WORKERS.
+Environment: JNT_BIND (e.g. unix:/run/jnt/jnt.sock, or 127.0.0.1:8000) or PORT, JNT_WORKERS.
 """
 
 import multiprocessing
 import os
 import re
 
+from gunicorn import systemd
 from gunicorn.glogging import Logger
 
+# Loopback (or a unix socket) only: sync workers serve one request each, so a few clients that send
+# slowly (or read slowly) would hold every worker. A buffering reverse proxy (nginx, see the README)
+# reads each request whole before passing it on, and takes the response at once; never expose gunicorn.
 bind = os.environ.get("JNT_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 # Sync workers: the requests are short; SQLite writers queue on its lock (busy timeout).
 workers = int(os.environ.get("JNT_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+# The app (settings, content file, static files) is built once, in the master, before any worker starts:
+# a file saved with an error since then cannot stop a replacement worker from booting. It also means
+# SIGHUP no longer reloads code or content: restart the service, or upgrade with USR2 (see the README).
+preload_app = True
 timeout = 30  # a worker stuck longer is killed and replaced
-graceful_timeout = 30  # on restart (SIGHUP) or stop (SIGTERM), in-flight requests finish first
+graceful_timeout = 30  # on stop (SIGTERM), in-flight requests finish first
 keepalive = 5
-# Recycle workers now and then (leaks), not all at once.
+# Recycle workers now and then (leaks), not all at once; cheap, since the app is preloaded.
 max_requests = 2000
 max_requests_jitter = 200
 # X-Forwarded-* are trusted only through the app's TRUSTED_PROXIES setting (ProxyFix), not here.
@@ -31,10 +39,24 @@ errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
 
 PRIVATE_PATH = re.compile(r"(/gerer/)[^/?#]+")
+# gunicorn's line for a malformed request names the client: "Invalid request from ip=203.0.113.5: ..."
+CLIENT_ADDRESS = re.compile(r"^(Invalid request) from ip=\S*(?=: )")
 
 
 class MaskingLogger(Logger):
-    """The access log never shows the token of a private management link."""
+    """Access and error logs without private tokens nor client addresses, one line per record."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        from jnt.logs import protect  # CR/LF from a URL or a header never starts a forged line
+
+        for handler in self.error_log.handlers + self.access_log.handlers:
+            protect(handler)
+
+    def warning(self, msg, *args, **kwargs):
+        if isinstance(msg, str):
+            msg = CLIENT_ADDRESS.sub(r"\1", msg)
+        super().warning(msg, *args, **kwargs)
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
@@ -45,3 +67,22 @@ class MaskingLogger(Logger):
 
 
 logger_class = MaskingLogger
+
+
+def post_fork(server, worker):
+    """A new worker never shares the master's database connections (there should be none: belt and braces)."""
+    from flask import Flask
+
+    from jnt import ops
+
+    app = server.app.wsgi() if server.cfg.preload_app else None
+    if isinstance(app, Flask):
+        ops.after_fork(app)
+
+
+def when_ready(server):
+    """Tell systemd which process is the master (Type=notify, NotifyAccess=all): after a USR2 upgrade, the new one.
+
+    The new master sends this only once it has built the app; one that fails leaves the old one in charge.
+    """
+    systemd.sd_notify(f"MAINPID={os.getpid()}", server.log)

@@ -3,9 +3,10 @@
 
 # Required outside tests. Generate one with:
 #   python -c "import secrets; print(secrets.token_hex(32))"
+# (In the environment, a key of digits only is read as a number: refused.)
 # SECRET_KEY = "..."
 
-# In-person seats (the announcement gives no number).
+# In-person seats (the announcement gives no number); at most 2147483647.
 # IN_PERSON_CAPACITY = 100
 
 # Last moment to register, exclusive, with its time zone ("avant le 6 janvier 2023").
@@ -24,8 +25,11 @@
 # LEGAL_PUBLISHER = "Éditeur : ..."
 # LEGAL_HOSTING = "Hébergeur : ..."
 
-# Behind a reverse proxy (nginx): trust its X-Forwarded-* headers (number of proxies).
+# Behind the README's nginx (number of proxies): believe X-Forwarded-For and X-Forwarded-Proto,
+# which it overwrites on every request (never X-Forwarded-Host/Prefix/Port).
 # TRUSTED_PROXIES = 1
+# Host names served; any other Host gets 400. Unset: every host is served (links never use it).
+# TRUSTED_HOSTS = ["jnt.example.org", "10.0.0.7"]  # include the health probe's address
 
 # Organisers' sessions: closed after this many seconds without a request, and this
 # many seconds after the login however active (both checked by the server).
@@ -44,7 +48,7 @@
 # Registration POSTs allowed per client address and window (seconds).
 # REGISTRATION_RATE_LIMIT = 30
 # REGISTRATION_RATE_WINDOW = 600
-# Public address of the site, for links in e-mails and calendar files.
+# Public address of the site: every absolute link (canonical, e-mails, calendar files) and redirect.
 # PUBLIC_URL = "https://jnt.example.org"
 
 # Video-conference link sent to remote attendees (reminders, calendar file).
@@ -58,3 +62,11 @@
 # MAIL_USERNAME = "..."
 # MAIL_PASSWORD = "..."
 # MAIL_DEFAULT_SENDER = "Journée Numérique & Territoires <ne-pas-repondre@example.org>"
+
+# The app's log level (stderr): INFO shows logins, exports and organiser actions.
+# LOG_LEVEL = "INFO"
+
+# /healthz: longest wait (seconds) for the database's write lock, and the free space (MB)
+# required on the SQLite file's file system; 503 otherwise.
+# HEALTHZ_BUSY_TIMEOUT = 2
+# HEALTHZ_MIN_FREE_MB = 50

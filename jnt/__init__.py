@@ -10,6 +10,7 @@ from . import (
     errors,
     html_cache,
     ical,
+    logs,
     mails,
     manage,
     models,
@@ -24,9 +25,9 @@ from . import (
     static_files,
     throttle,
 )
-from .event import load as load_event
 from .forms import csrf
 from .typography import FrenchTypography
+from .urls import App
 
 htmx = Htmx()
 
@@ -34,12 +35,12 @@ htmx = Htmx()
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, content, extensions, blueprints."""
     # JNT_INSTANCE_PATH moves instance/ (config.py, SQLite file, outbox) out of the code tree.
-    app = Flask(__name__, instance_path=os.environ.get("JNT_INSTANCE_PATH") or None, instance_relative_config=True)
+    app = App(__name__, instance_path=os.environ.get("JNT_INSTANCE_PATH") or None, instance_relative_config=True)
     # French typography in every template's text, applied once when the template is compiled.
     app.jinja_env.add_extension(FrenchTypography)
     config.load(app, test_config)
-    app.extensions["jnt_event"] = event = load_event(app.config["EVENT_FILE"])
-    config.check_event(app, event)
+    logs.init_app(app)
+    app.extensions["jnt_event"] = config.load_event(app)
     html_cache.init_app(app)  # first: its after_request hook then runs last
     htmx.init_app(app)
     csrf.init_app(app)

@@ -12,7 +12,7 @@ from .models import CONFIRMED, IN_PERSON, WAITING, Registration, db, utcnow
 
 FIELDS = (
     "first_name", "last_name", "email", "organisation", "structure_type",
-    "job_title", "mode", "accessibility_needs", "submission_id",
+    "job_title", "mode", "accessibility_needs",
 )  # fmt: skip
 
 
@@ -29,10 +29,14 @@ class Outcome:
     registration: Registration | None = None
 
 
-def register(data: dict) -> Outcome:
-    """Store a registration, or say why not; nothing is half-stored."""
+def register(data: dict, browser_key_hash: str | None = None) -> Outcome:
+    """Store a registration, or say why not; nothing is half-stored.
+
+    `browser_key_hash`: the hash of the registering browser's key (tokens.browser_key); a form
+    already stored with the same key was sent twice, and its first outcome is the answer.
+    """
     values = {k: data.get(k) for k in FIELDS}
-    values["submission_id"] = values["submission_id"] or None
+    values["browser_key_hash"] = browser_key_hash
     values["accessibility_needs"] = values["accessibility_needs"] or ""
     wants_seat = values["mode"] == IN_PERSON
     unsafe = current_app.config.get("SEAT_RULE") == "unsafe-count"
@@ -59,10 +63,10 @@ def register(data: dict) -> Outcome:
         db.session.commit()
         return Outcome(Result.CREATED, registration)
     except IntegrityError:
-        # Unique e-mail or submission id: the seat taken above is rolled back with it.
+        # Unique e-mail or browser key: the seat taken above is rolled back with it.
         db.session.rollback()
-        if values["submission_id"]:
-            first = db.session.scalar(select(Registration).filter_by(submission_id=values["submission_id"]))
+        if browser_key_hash:
+            first = db.session.scalar(select(Registration).filter_by(browser_key_hash=browser_key_hash))
             if first is not None:
                 return Outcome(Result.RESUBMITTED, first)
         return Outcome(Result.DUPLICATE)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 from . import audit, collation, seats
 from .models import CONFIRMED, IN_PERSON, Registration, db, utcnow
 from .organiser_auth import login_required
+from .organiser_list import search_text
 
 bp = Blueprint("checkin", __name__, url_prefix="/pointage")
 EXPECTED = (Registration.mode == IN_PERSON, Registration.status == CONFIRMED)
@@ -32,7 +33,7 @@ def tally() -> tuple[int, int]:
 
 def _query_text() -> str:
     """The search typed (query string or form field), trimmed and bounded."""
-    return " ".join((request.values.get("q") or "").split())[:100]
+    return search_text(request.values.get("q"))
 
 
 @bp.get("")

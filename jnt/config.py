@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask
 
-from .event import DEFAULT_FILE
+from .event import DEFAULT_FILE, ContentError
+from .event import load as load_content
+from .event_types import Event
 
 
 class ConfigError(click.ClickException, RuntimeError):
@@ -23,7 +25,7 @@ DEFAULTS = {
     "EVENT_FILE": str(DEFAULT_FILE),
     # "avant le 6 janvier 2023": open up to 5 January 23:59:59 Paris time.
     "RSVP_DEADLINE": "2023-01-06T00:00:00+01:00",
-    # The announcement gives no number: a deliberate, documented default.
+    # The announcement gives no number: a deliberate, documented default (at most MAX_CAPACITY).
     "IN_PERSON_CAPACITY": 100,
     # Make the whole site behave as at this instant (ISO 8601), with a banner.
     "PREVIEW_NOW": None,
@@ -59,8 +61,13 @@ DEFAULTS = {
     "BENCHMARK": False,
     # SQLite busy timeout in seconds: writers queue instead of failing.
     "SQLITE_BUSY_TIMEOUT": 30,
-    # Production (issue 6). Reverse proxies in front whose X-Forwarded-* headers are trusted (0 = none).
+    # Reverse proxies in front (0 = none). With 1, X-Forwarded-For and X-Forwarded-Proto are believed: only
+    # these two, which the README's nginx block overwrites on every request. X-Forwarded-Host/Prefix/Port
+    # never are (links and redirects come from PUBLIC_URL).
     "TRUSTED_PROXIES": 0,
+    # Host names served (a list, or "a.example,b.example" in the environment); others get 400. None: any
+    # Host is served (links never use it), so a load balancer may probe /healthz by address.
+    "TRUSTED_HOSTS": None,
     # True forces the Secure flag; otherwise the session cookie is Secure whenever the request is HTTPS.
     "SESSION_COOKIE_SECURE": False,
     # Registration POSTs allowed per client address and window (seconds), counted in the database.
@@ -88,7 +95,8 @@ DEFAULTS = {
     "LOGIN_WINDOW_MINUTES": 60,
     # Registrations per page in the organisers' list.
     "ORGANISER_PAGE_SIZE": 50,
-    # The site's public address, for links in e-mails and calendar files (no trailing slash needed).
+    # The site's public address: every absolute link (canonical, og:url, e-mails, calendar files) and every
+    # redirect is built on it, never on the Host header; its path, if any, prefixes every link.
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # Video-conference link for remote attendees (reminders, calendar file); unset: "the link will follow".
     "VISIO_URL": None,
@@ -118,6 +126,12 @@ DEFAULTS = {
     "MAIL_RETRY_SECONDS": 60,
     "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_MAX_ATTEMPTS": 30,
+    # The app's log (stderr): INFO shows logins, exports and organiser actions; WARNING only problems.
+    "LOG_LEVEL": "INFO",
+    # /healthz writes a heartbeat row: it waits at most this many seconds for the database's lock,
+    # and answers 503 when the SQLite file's file system has less than HEALTHZ_MIN_FREE_MB free.
+    "HEALTHZ_BUSY_TIMEOUT": 2,
+    "HEALTHZ_MIN_FREE_MB": 50,
 }
 
 EXAMPLE_CONTACT_EMAIL = DEFAULTS["CONTACT_EMAIL"]
@@ -135,6 +149,10 @@ LOGIN_SETTINGS = (
     "ORGANISER_SESSION_MAX_AGE", "LOGIN_PAIR_FREE_FAILURES", "LOGIN_PAIR_DELAY_SECONDS", "LOGIN_PAIR_MAX_DELAY_SECONDS",
     "LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_MAX_ACCOUNTS_PER_ADDRESS", "LOGIN_WINDOW_MINUTES",
 )  # fmt: skip
+MIN_SECRET_SYMBOLS = 5  # distinct characters: "aaaa…" or "abab…" is long but guessable
+# The seat counter is an INTEGER column: 32 bits on PostgreSQL, the narrower of the two databases.
+MAX_CAPACITY = 2**31 - 1
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 def load(app: Flask, test_config: dict | None) -> None:
@@ -149,6 +167,9 @@ def load(app: Flask, test_config: dict | None) -> None:
     app.config["RSVP_DEADLINE"] = parse_instant(app.config["RSVP_DEADLINE"], "RSVP_DEADLINE")
     if app.config["PREVIEW_NOW"]:
         app.config["PREVIEW_NOW"] = parse_instant(app.config["PREVIEW_NOW"], "PREVIEW_NOW")
+    if isinstance(app.config["TRUSTED_HOSTS"], str):
+        hosts = [h.strip() for h in app.config["TRUSTED_HOSTS"].split(",") if h.strip()]
+        app.config["TRUSTED_HOSTS"] = hosts or None
     check(app)
 
 
@@ -172,16 +193,13 @@ def check(app: Flask) -> None:
             "SECRET_KEY manquant : définissez JNT_SECRET_KEY ou SECRET_KEY dans instance/config.py "
             '(python -c "import secrets; print(secrets.token_hex(32))")'
         )
-    secret = str(cfg["SECRET_KEY"])
-    weak = secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH
-    if weak and not (cfg.get("TESTING") or cfg.get("DEBUG")):
-        raise ConfigError(
-            f"SECRET_KEY : valeur d'exemple ou trop courte (moins de {MIN_SECRET_LENGTH} caractères) ; "
-            'générez-en une avec python -c "import secrets; print(secrets.token_hex(32))"'
-        )
+    check_secret(cfg["SECRET_KEY"], lenient=bool(cfg.get("TESTING") or cfg.get("DEBUG")))
     cap = cfg["IN_PERSON_CAPACITY"]
-    if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0:
-        raise ConfigError(f"IN_PERSON_CAPACITY : entier positif ou nul attendu ({cap!r})")
+    if not isinstance(cap, int) or isinstance(cap, bool) or not 0 <= cap <= MAX_CAPACITY:
+        raise ConfigError(
+            f"IN_PERSON_CAPACITY : entier entre 0 et {MAX_CAPACITY} attendu, "
+            f"le plus grand nombre de places que la base sait compter ({cap!r})"
+        )
     days = cfg["RETENTION_DAYS"]
     if not isinstance(days, int) or isinstance(days, bool) or days < 0:
         raise ConfigError(f"RETENTION_DAYS : entier positif ou nul attendu ({days!r})")
@@ -193,6 +211,16 @@ def check(app: Flask) -> None:
         if not isinstance(cfg[name], int) or isinstance(cfg[name], bool) or cfg[name] < 1:
             raise ConfigError(f"{name} : entier strictement positif attendu ({cfg[name]!r})")
     check_contact(cfg)
+    hosts = cfg["TRUSTED_HOSTS"]
+    if hosts is not None and (
+        not isinstance(hosts, list | tuple) or not hosts or not all(isinstance(h, str) and h for h in hosts)
+    ):
+        raise ConfigError(f"TRUSTED_HOSTS : liste de noms d'hôte attendue, ex. jnt.example.gouv.fr ({hosts!r})")
+    if cfg["LOG_LEVEL"] not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL : une valeur parmi {', '.join(LOG_LEVELS)} attendue ({cfg['LOG_LEVEL']!r})")
+    for name in ("HEALTHZ_BUSY_TIMEOUT", "HEALTHZ_MIN_FREE_MB"):
+        if not isinstance(cfg[name], int | float) or isinstance(cfg[name], bool) or cfg[name] < 0:
+            raise ConfigError(f"{name} : nombre positif ou nul attendu ({cfg[name]!r})")
     if not Path(cfg["EVENT_FILE"]).is_file():
         raise ConfigError(f"EVENT_FILE : fichier introuvable ({cfg['EVENT_FILE']})")
 
@@ -237,6 +265,41 @@ def production_warnings(cfg) -> list[str]:
     if cfg.get("MAIL_SERVER") and not cfg.get("MAIL_PROVIDER"):
         missing.append("MAIL_PROVIDER non renseigné : le prestataire d'envoi des e-mails (données personnelles)")
     return missing
+
+
+def check_secret(secret, lenient: bool) -> None:
+    """A key that signs sessions must be a string (or bytes) nobody can guess; `lenient` for tests and debug."""
+    if not isinstance(secret, str | bytes):
+        # JNT_SECRET_KEY=123… is read as JSON: a number, which cannot sign anything (500 on every form).
+        raise ConfigError(
+            f"SECRET_KEY : texte attendu, pas une valeur de type {type(secret).__name__} "
+            "(une clé faite de chiffres seuls est lue comme un nombre) ; "
+            'générez-en une avec python -c "import secrets; print(secrets.token_hex(32))"'
+        )
+    text = secret.decode("latin-1") if isinstance(secret, bytes) else secret
+    if text.isdigit():
+        raise ConfigError(
+            "SECRET_KEY : chiffres seuls (lue comme un nombre depuis JNT_SECRET_KEY) ; "
+            'générez-en une avec python -c "import secrets; print(secrets.token_hex(32))"'
+        )
+    minimum = 16 if isinstance(secret, bytes) else MIN_SECRET_LENGTH  # os.urandom(16) is strong
+    weak = text.strip().lower() in PLACEHOLDER_SECRETS or len(text) < minimum or len(set(text)) < MIN_SECRET_SYMBOLS
+    if weak and not lenient:
+        raise ConfigError(
+            f"SECRET_KEY : valeur d'exemple, trop courte (moins de {MIN_SECRET_LENGTH} caractères) "
+            "ou trop simple (un même caractère répété) ; "
+            'générez-en une avec python -c "import secrets; print(secrets.token_hex(32))"'
+        )
+
+
+def load_event(app: Flask) -> Event:
+    """The content file named by EVENT_FILE, checked against the settings; errors name the setting."""
+    try:
+        event = load_content(app.config["EVENT_FILE"])
+    except ContentError as exc:
+        raise ConfigError(f"EVENT_FILE : {exc}") from None
+    check_event(app, event)
+    return event
 
 
 def check_event(app: Flask, event) -> None:

@@ -164,6 +164,11 @@ def load(path: str | Path = DEFAULT_FILE) -> Event:
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ContentError(
+            f"{path} : le fichier n'est pas encodé en UTF-8 (octet invalide à la position {exc.start}) ; "
+            "enregistrez-le en UTF-8"
+        ) from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ContentError(f"{path} : {exc}") from None
     try:

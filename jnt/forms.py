@@ -1,6 +1,7 @@
 """One FlaskForm per form, with French messages and length limits."""
 
 import re
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -28,6 +29,11 @@ REQUIRED = "Ce champ est obligatoire."
 # C0/C1 control characters (tab and newlines are allowed only in the free-text field).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 LINE_BREAK = re.compile(r"[\t\r\n]")
+# Bidirectional embeddings, overrides and isolates: they reorder how text is displayed
+# (« Martin\u202egnp.exe » shows as « Martinexe.png »), in the lists and exports organisers read.
+BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Letters, digits and symbols that still print nothing (Braille blank, Hangul fillers).
+BLANK_GLYPHS = frozenset("\u2800\u3164\u115f\u1160\uffa0")
 # A field people never see nor reach; bots fill it (checked in throttle.py, before the view).
 HONEYPOT_FIELD = "website"
 
@@ -47,6 +53,21 @@ def no_control_characters(multiline: bool = False):
     return check
 
 
+def _visible(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LNS" and char not in BLANK_GLYPHS
+
+
+def visible_text(_form, field):
+    """Refuse bidi controls, and a value made only of invisible characters (U+200B, U+2800…)."""
+    value = field.data or ""
+    if BIDI_CONTROL.search(value):
+        raise ValidationError(
+            "Ce champ contient des caractères invisibles qui inversent le sens d’écriture : retirez-les."
+        )
+    if value and not any(_visible(c) for c in value):
+        raise ValidationError("Ce champ ne contient aucune lettre ni aucun chiffre visible.")
+
+
 def length(maximum: int):
     return Length(max=maximum, message=f"{maximum} caractères au maximum.")
 
@@ -56,7 +77,7 @@ def text_field(label: str, maximum: int, **kwargs):
     return StringField(
         label,
         filters=[_strip],
-        validators=[DataRequired(REQUIRED), length(maximum), no_control_characters()],
+        validators=[DataRequired(REQUIRED), length(maximum), no_control_characters(), visible_text],
         **kwargs,
     )
 
@@ -83,7 +104,7 @@ class RegistrationForm(FlaskForm):
     accessibility_needs = TextAreaField(
         "Besoins d’accessibilité (facultatif)",
         filters=[_strip],
-        validators=[Optional(), length(1000), no_control_characters(multiline=True)],
+        validators=[Optional(), length(1000), no_control_characters(multiline=True), visible_text],
         description=french(
             "Indiquez seulement ce dont vous aurez besoin sur place (par exemple : accès en fauteuil roulant, "
             "interprétation en langue des signes, sous-titrage). Ces informations peuvent concerner votre santé : "

@@ -8,14 +8,36 @@ from flask import Flask, Response, request
 MIN_SIZE = 512
 
 
+def _weights(accept: str) -> dict[str, float]:
+    """Accept-Encoding as {coding: q} (RFC 9110 12.5.3); a malformed q-value counts as a refusal."""
+    weights = {}
+    for part in accept.lower().split(","):
+        coding, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        if coding:
+            weights["gzip" if coding == "x-gzip" else coding] = q
+    return weights
+
+
 def encoding_for(accept: str) -> str | None:
-    """The best encoding the client accepts: br, then gzip."""
-    accepted = {part.split(";")[0].strip().lower() for part in accept.split(",")}
-    if "br" in accepted:
-        return "br"
-    if "gzip" in accepted:
-        return "gzip"
-    return None
+    """The encoding to send: the accepted one with the highest q (br on a tie), or None (identity).
+
+    `br;q=0` refuses brotli; `*` stands for any coding not named.
+    """
+    weights = _weights(accept)
+    best, best_q = None, 0.0
+    for coding in ("br", "gzip"):
+        q = weights.get(coding, weights.get("*", 0.0))
+        if q > best_q:
+            best, best_q = coding, q
+    return best
 
 
 def compress(body: bytes, encoding: str) -> bytes:

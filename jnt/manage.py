@@ -1,8 +1,9 @@
 """The private management link: see, switch or cancel one's registration, with no account.
 
 The link carries a random token (256 bits); only its SHA-256 is stored. A wrong token gets
-the same 404 as any unknown page. The token is in the path: these pages send no referrer, are
-not indexed nor cached, and the token is kept out of the logs we write.
+the same 404 as any unknown page. The token is in the path: these pages send only the site's
+origin as referrer (never the path), are not indexed nor cached, and the token is kept out of
+the logs we write.
 """
 
 import logging
@@ -21,6 +22,12 @@ from .typography import french
 bp = Blueprint("manage", __name__, url_prefix="/inscription")
 log = logging.getLogger(__name__)
 TOKEN = "<string(minlength=32, maxlength=64):token>"  # noqa: S105 - a URL rule, not a secret
+# The token must never leave in a Referer, yet Flask-WTF refuses an HTTPS form post without one
+# (WTF_CSRF_SSL_STRICT: the Referer must name this site). "strict-origin" sends only the origin
+# (https://host/), to this site and to others alike, never the path; "same-origin" would send the
+# whole address, token included, with every request for a stylesheet or font (proxy and CDN logs
+# record referrers), and turning the referrer check off would weaken every form of the site.
+REFERRER_POLICY = "strict-origin"
 CLOSED = french("La date limite est passée : l’inscription ne peut plus être modifiée ni annulée en ligne.")
 
 
@@ -40,6 +47,7 @@ def _page(template: str, registration: Registration, **context):
         position=booking.waiting_position(registration),
         is_open=clock.registration_open(),
         closed_text=CLOSED,
+        referrer_policy=REFERRER_POLICY,
         **context,
     )
 
@@ -122,8 +130,8 @@ def cancelled():
 
 @bp.after_request
 def private(response):
-    """The token must not leak: no referrer, no indexing, no caching."""
-    response.headers["Referrer-Policy"] = "no-referrer"
+    """The token must not leak: the origin only as referrer, no indexing, no caching."""
+    response.headers["Referrer-Policy"] = REFERRER_POLICY
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Cache-Control"] = "no-store"
     return response

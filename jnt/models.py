@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+from typing import ClassVar
 
 import click
 from flask import Flask, current_app, has_app_context
@@ -15,6 +16,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 class Base(DeclarativeBase):
     pass
+
+
+# Integer ids come from AUTOINCREMENT on SQLite (a sequence on PostgreSQL): an id once given is
+# never given again, even after its row is deleted, so nothing that kept an id (an audit row, an
+# organiser's open page) can ever point at someone else. Every table with an integer id uses it.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
 db = SQLAlchemy(model_class=Base)
@@ -55,8 +62,11 @@ class Registration(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    # The random id of the form that created it: a resubmitted form is recognised, not refused.
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Hash of the key the registering browser keeps (tokens.browser_key): it finds "its"
+    # registration, and the same form sent twice from that browser gets the same key.
+    browser_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Counts the changes made through the ORM: an organiser's page says which version it showed.
+    version: Mapped[int] = mapped_column(server_default="1")
     # When the person joined the in-person waiting list: the list's order.
     queued_at: Mapped[dt.datetime | None]
     checked_in_at: Mapped[dt.datetime | None]
@@ -66,7 +76,9 @@ class Registration(Base):
         CheckConstraint("status IN ('confirmed', 'waiting')", name="status_known"),
         CheckConstraint("mode = 'in_person' OR status = 'confirmed'", name="remote_never_waits"),
         Index("ix_registrations_queue", "mode", "status", "queued_at"),
+        NEVER_REUSE_IDS,
     )
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     @property
     def full_name(self) -> str:
@@ -83,6 +95,7 @@ class Organiser(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Accounts are deactivated, never deleted: the audit log keeps saying who did what.
     deactivated_at: Mapped[dt.datetime | None]
+    __table_args__ = (NEVER_REUSE_IDS,)
 
 
 class OrganiserSession(Base):
@@ -119,6 +132,7 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     registration_id: Mapped[int | None]
     detail: Mapped[str] = mapped_column(String(200), default="")
+    __table_args__ = (NEVER_REUSE_IDS,)
 
 
 class ThrottleEvent(Base):
@@ -129,7 +143,7 @@ class ThrottleEvent(Base):
     scope: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    __table_args__ = (Index("ix_throttle_lookup", "scope", "key", "at"),)
+    __table_args__ = (Index("ix_throttle_lookup", "scope", "key", "at"), NEVER_REUSE_IDS)
 
 
 class OutboxMessage(Base):
@@ -138,7 +152,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(100), unique=True)
-    # Deleted with the registration: cancelling erases the person's e-mails too, and a reused id starts afresh.
+    # Deleted with the registration: cancelling erases the person's e-mails too.
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
@@ -150,6 +164,16 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
     last_error: Mapped[str] = mapped_column(String(200), default="")
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+
+class Heartbeat(Base):
+    """One row that /healthz rewrites: proof that the database takes writes right now."""
+
+    __tablename__ = "heartbeat"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime]
+    __table_args__ = (NEVER_REUSE_IDS,)
 
 
 @event.listens_for(Engine, "connect")

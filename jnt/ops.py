@@ -1,4 +1,4 @@
-"""Operations: /healthz, `flask check-config` and `flask backup`."""
+"""Operations: `flask check-config`, `flask backup`, /healthz, and what a new gunicorn worker must do."""
 
 import os
 import re
@@ -6,35 +6,23 @@ import sqlite3
 from pathlib import Path
 
 import click
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from . import config
+from . import config, health
 from .models import db
-
-bp = Blueprint("ops", __name__)
 
 SECRET_NAMES = re.compile(r"SECRET|PASSWORD|TOKEN|API_KEY", re.IGNORECASE)
 URI_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 SHOWN_PREFIXES = ("SESSION_COOKIE_", "SQLALCHEMY_", "MAIL_", "WTF_")
 
 
-@bp.get("/healthz")
-def healthz():
-    """Liveness and database check for the load balancer: no personal data, no cache."""
-    try:
-        db.session.execute(text("SELECT 1"))
-        db.session.rollback()
-    except Exception:
-        current_app.logger.exception("healthz: base de données injoignable")
-        response = jsonify(status="error", database="injoignable")
-        response.status_code = 503
-    else:
-        response = jsonify(status="ok", database="ok")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+def after_fork(app: Flask) -> None:
+    """In a new worker: never use a database connection inherited from the master (one socket, two processes)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)  # forget the master's connections without closing them under its feet
 
 
 def masked(name: str, value):
@@ -77,12 +65,12 @@ def check_config_command() -> None:
 
 def sqlite_path(uri: str) -> Path:
     """The file behind a sqlite:/// URI, or a ClickException for another database."""
-    url = make_url(uri)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+    path = health.sqlite_file(uri)
+    if path is None:
         raise click.ClickException(
             "backup : seule une base SQLite (fichier) est copiée ainsi ; pour PostgreSQL, utilisez pg_dump."
         )
-    return Path(url.database)
+    return path
 
 
 def backup(source: Path, target: Path) -> None:
@@ -115,6 +103,6 @@ def backup_command(path: Path) -> None:
 
 def init_app(app: Flask) -> None:
     """Register /healthz and the commands."""
-    app.register_blueprint(bp)
+    app.register_blueprint(health.bp)
     app.cli.add_command(check_config_command)
     app.cli.add_command(backup_command)

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from . import audit, lifecycle, seats
 from .models import IN_PERSON, WAITING, Registration, db
 from .organiser_auth import login_required
-from .organiser_forms import ConfirmForm
+from .organiser_forms import ActionForm
 from .typography import french
 
 bp = Blueprint("actions", __name__, url_prefix="/inscriptions")
@@ -58,6 +58,14 @@ def allowed(action: str, registration: Registration) -> bool:
     return action == "annuler"
 
 
+def seen(registration: Registration) -> str:
+    """What a confirmation page shows: this person (created then) in this version of their registration.
+
+    Ids are never reused, and the creation time would tell two people apart even if one were.
+    """
+    return f"{registration.version}-{registration.created_at:%Y%m%d%H%M%S%f}"
+
+
 def _load(registration_id: int) -> Registration:
     """The registration, or a 404 page."""
     registration = db.session.get(Registration, registration_id)
@@ -77,7 +85,7 @@ def confirm(registration_id: int, action: str):
         action=ACTIONS[action],
         possible=allowed(action, registration),
         free=seats.status().remaining,
-        form=ConfirmForm(),
+        form=ActionForm(seen=seen(registration)),
     )
 
 
@@ -85,8 +93,14 @@ def confirm(registration_id: int, action: str):
 @login_required
 def perform(registration_id: int, action: str):
     """Do the confirmed action in one write transaction, with its audit entry."""
+    form = ActionForm()
     seats.begin_write()
-    registration = _load(registration_id)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or form.seen.data != seen(registration):
+        # A page opened before the registration changed (or was cancelled): never act on what it did not show.
+        db.session.rollback()
+        page = render_template("organisers/stale.html", registration=registration, action=action)
+        return page, 409
     if not allowed(action, registration):
         db.session.rollback()
         flash(french("Cette action n’est plus possible : l’inscription a changé entre-temps."), "warning")

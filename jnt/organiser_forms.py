@@ -40,3 +40,9 @@ class ConfirmForm(FlaskForm):
     """A POST that only needs its CSRF token (confirmed actions, logout, check-in)."""
 
     q = HiddenField(validators=[Optional(), Length(max=100)])
+
+
+class ActionForm(FlaskForm):
+    """Confirm an action on a registration, saying which state of it the page showed."""
+
+    seen = HiddenField(validators=[Optional(), Length(max=64)])

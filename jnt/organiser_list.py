@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from . import collation
-from .forms import STRUCTURE_TYPES
+from .forms import CONTROL, STRUCTURE_TYPES
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 
 MODE_LABELS = {IN_PERSON: "Présentiel", REMOTE: "À distance"}
@@ -29,6 +29,11 @@ SORTS = {
 DEFAULT_SORT = "-date"
 
 
+def search_text(value: str | None) -> str:
+    """Typed search words, trimmed and bounded, without control characters (PostgreSQL refuses NUL)."""
+    return " ".join(CONTROL.sub(" ", value or "").split())[:100]
+
+
 @dataclass(frozen=True)
 class Criteria:
     """What the visitor asked for; unknown values fall back to defaults (never an error)."""
@@ -44,11 +49,12 @@ class Criteria:
         """Read and clean the query string."""
         page = args.get("page", "1")
         return cls(
-            q=" ".join(args.get("q", "").split())[:100],
+            q=search_text(args.get("q")),
             mode=args.get("mode", "") if args.get("mode") in MODE_LABELS else "",
             status=args.get("statut", "") if args.get("statut") in STATUS_LABELS else "",
             sort=args.get("tri", DEFAULT_SORT) if args.get("tri") in SORTS else DEFAULT_SORT,
-            page=int(page) if page.isdigit() and 0 < int(page) < 100000 else 1,
+            # isdigit() also accepts "²" and other digits int() refuses: ASCII digits only.
+            page=int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 100000 else 1,
         )
 
     def query_string(self, **changes) -> str:

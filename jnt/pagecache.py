@@ -1,7 +1,8 @@
 """Rendered-once event pages: the HTML is cached, only the in-person seat count is live.
 
-The event page and its tab fragments depend only on the content file, the configuration,
-the host name (canonical URL), whether registration is open (the clock) and the seat count.
+The event page and its tab fragments depend only on the content file, the configuration
+(PUBLIC_URL for every link), whether registration is open (the clock) and the seat count:
+never on the Host or X-Forwarded-* headers, which the client chooses.
 Everything but the seat count is rendered at first use and kept, keyed by what it depends on;
 the seat sentence is rendered once per (capacity, remaining) value and spliced in. The page
 has no form, no CSRF token and nothing from the session: anything added to it that depends on
@@ -21,7 +22,7 @@ from . import html_cache, seats
 from .models import IN_PERSON_COUNTER, db
 
 SEATS_MARK = Markup("<!--jnt:seats-->")
-MAX_ENTRIES = 64  # bounds memory when clients send many different Host headers
+MAX_ENTRIES = 64  # bounds memory (the keys are few: tab, page or fragment, open or closed)
 
 
 def _store(name: str) -> dict:
@@ -81,7 +82,7 @@ def _parts(key: tuple, render) -> tuple[bytes, bytes, bool]:
         before, mark, after = render().partition(SEATS_MARK)
         parts = (before.encode(), after.encode(), bool(mark))
         if len(cache) >= MAX_ENTRIES:
-            cache.clear()  # many Host headers: start over rather than stop caching the real one
+            cache.clear()  # start over rather than stop caching
         cache[key] = parts
     return parts
 
@@ -115,6 +116,7 @@ def respond(key: tuple, render, vary: str) -> Response:
     headers = {"Vary": f"{vary}, Accept-Encoding", "ETag": etag, "Cache-Control": "private, no-cache"}
     if used:
         headers["Content-Encoding"] = used
-    if "If-None-Match" in request.headers and etag.strip('"') in request.if_none_match:
+    # Weak comparison (RFC 9110 13.1.2): a proxy that compresses turns "x" into W/"x"; a list may hold several.
+    if request.if_none_match.contains_weak(etag.strip('"')):
         return Response(status=304, headers=headers)
     return Response(data, mimetype="text/html", headers=headers)

@@ -9,8 +9,11 @@ from . import booking, clock, mails, seats
 from .booking import Result
 from .forms import MODES, MODES_WHEN_FULL, STRUCTURE_TYPES, RegistrationForm
 from .models import Registration, db
+from .tokens import browser_key, hash_token
 
 bp = Blueprint("registration", __name__, url_prefix="/inscription")
+# Session keys: this browser's secret (see tokens.browser_key), and the key of its registration.
+FORM_SECRET, REGISTRATION_KEY = "form_secret", "registration_key"
 
 
 def _respond(template: str, fragment: str, status: int = 200, **context):
@@ -22,6 +25,7 @@ def _respond(template: str, fragment: str, status: int = 200, **context):
 
 
 def _form_page(form: RegistrationForm, status: int = 200):
+    session.setdefault(FORM_SECRET, secrets.token_urlsafe(32))
     if not form.submission_id.data:
         form.submission_id.data = secrets.token_urlsafe(16)
     return _respond(
@@ -41,16 +45,23 @@ def _closed(status: int = 403):
     return _respond("registration/closed.html", "registration/_closed.html", status)
 
 
-def _confirmed(registration: Registration):
-    """Remember who registered in this browser, then show or redirect to the confirmation."""
-    session["registration_id"] = registration.id
+def _show(registration: Registration):
+    """The confirmation (personal data: never stored by a cache)."""
+    response = _respond(
+        "registration/confirmation.html",
+        "registration/_confirmation.html",
+        registration=registration,
+        position=booking.waiting_position(registration),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _confirmed(registration: Registration, key: str):
+    """Keep this registration's key in the browser, then show or redirect to the confirmation."""
+    session[REGISTRATION_KEY] = key
     if request.htmx:
-        response = _respond(
-            "registration/confirmation.html",
-            "registration/_confirmation.html",
-            registration=registration,
-            position=booking.waiting_position(registration),
-        )
+        response = _show(registration)
         response.headers["HX-Push-Url"] = url_for(".confirmation")
         return response
     return redirect(url_for(".confirmation"), 303)
@@ -72,14 +83,16 @@ def submit():
     form = RegistrationForm()
     if not form.validate():
         return _form_page(form, 422)
-    outcome = booking.register(form.data)
+    content = {name: form.data[name] for name in booking.FIELDS}
+    key = browser_key(session.get(FORM_SECRET), form.submission_id.data, content)
+    outcome = booking.register(form.data, hash_token(key))
     if outcome.result is Result.CLOSED:
         return _closed()
     if outcome.result is Result.DUPLICATE:
         # Nothing about the existing registration is shown: its owner gets a new link by e-mail.
         _send_link(form.email.data)
         return _respond("registration/link_sent.html", "registration/_link_sent.html", 409)
-    return _confirmed(outcome.registration)
+    return _confirmed(outcome.registration, key)
 
 
 def _send_link(email: str) -> None:
@@ -93,14 +106,13 @@ def _send_link(email: str) -> None:
 
 @bp.get("/confirmation")
 def confirmation():
-    """What was recorded for the registration made in this browser."""
-    registration_id = session.get("registration_id")
-    registration = db.session.get(Registration, registration_id) if registration_id else None
+    """What was recorded for the registration made in this browser (found by its key, never an id)."""
+    key = session.get(REGISTRATION_KEY)
+    registration = (
+        db.session.scalar(select(Registration).filter_by(browser_key_hash=hash_token(key)))
+        if isinstance(key, str)
+        else None
+    )
     if registration is None:
         return redirect(url_for(".form"))
-    return _respond(
-        "registration/confirmation.html",
-        "registration/_confirmation.html",
-        registration=registration,
-        position=booking.waiting_position(registration),
-    )
+    return _show(registration)

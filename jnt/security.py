@@ -68,5 +68,7 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = SecurityHeaders(app.wsgi_app)
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
-        # Outermost: X-Forwarded-For/Proto/Host/Prefix are trusted only from that many proxies.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+        # Outermost. Only the headers the documented nginx block overwrites are believed: the client's
+        # address (rate limits) and the scheme (HSTS, Secure cookie, CSRF referrer check). Host and prefix
+        # never come from a header: links and redirects are built on PUBLIC_URL (urls.py).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)

@@ -4,9 +4,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from babel.dates import format_date
-from flask import Blueprint, Flask, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, render_template, request
 
 from . import clock, formatting, pagecache, seats
+from .urls import public_url
 
 bp = Blueprint("site", __name__)
 
@@ -30,16 +31,17 @@ def render_tab(tab: Tab, canonical_endpoint: str):
     """The full event page, or only the tabs fragment when htmx asks for it (cached, live seat count)."""
     partial = bool(request.htmx and not request.htmx.history_restore_request)
     template = "site/_tabs.html" if partial else "site/event.html"
-    # Everything the HTML depends on, except the seat count (spliced in by pagecache).
-    key = (tab.slug, canonical_endpoint, partial, clock.registration_open(), request.scheme, request.host)
+    # Everything the HTML depends on, except the seat count (spliced in by pagecache). Links are built on
+    # PUBLIC_URL (urls.py), so no header the client sends (Host, X-Forwarded-*) can change the bytes.
+    key = (tab.slug, canonical_endpoint, partial, clock.registration_open())
     return pagecache.respond(
         key,
         lambda: render_template(
             template,
             tab=tab,
             tabs=TABS,
-            canonical_url=url_for(canonical_endpoint, _external=True),
-            json_ld=current_app.extensions["jnt_json_ld"],
+            canonical_url=public_url(canonical_endpoint),
+            json_ld=json_ld(current_app.extensions["jnt_event"]),
             seats_html=pagecache.SEATS_MARK,
         ),
         vary="HX-Request, HX-History-Restore-Request",
@@ -92,12 +94,13 @@ def privacy():
 
 
 def json_ld(event) -> dict:
-    """The schema.org Event description of the day (computed once at start-up)."""
+    """The schema.org Event description of the day (rendered into the cached page)."""
     v = event.venue
     return {
         "@context": "https://schema.org",
         "@type": "Event",
         "name": event.title,
+        "url": public_url("site.index"),
         "description": event.description,
         "startDate": event.start.isoformat(),
         "endDate": event.end.isoformat(),
@@ -142,8 +145,7 @@ def trivial():
 
 
 def init_app(app: Flask) -> None:
-    """Template globals, filters and the precomputed JSON-LD (and the benchmark's trivial route)."""
-    app.extensions["jnt_json_ld"] = json_ld(app.extensions["jnt_event"])
+    """Template globals and filters (and the benchmark's trivial route)."""
     if app.config["BENCHMARK"]:
         app.add_url_rule("/_bench/trivial", "bench_trivial", trivial)
     app.context_processor(_globals)

@@ -17,7 +17,10 @@ from pathlib import Path
 
 import brotli
 from flask import Flask
+from werkzeug.http import parse_etags, unquote_etag
 from whitenoise import WhiteNoise
+
+from .html_cache import encoding_for
 
 HASHED_URL = re.compile(r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$")
 # Relative url(...) in CSS: not data:, not absolute, not a fragment.
@@ -33,6 +36,21 @@ class StaticFiles(WhiteNoise):
 
     def immutable_file_test(self, path, url):
         return bool(HASHED_URL.search(url))
+
+    def serve(self, static_file, environ, start_response):
+        """WhiteNoise's response, after reading the request's conditions as HTTP means them.
+
+        WhiteNoise compares If-None-Match as one exact string and looks for "br" anywhere in
+        Accept-Encoding: here a weak tag or a list naming the file's tag gets its 304, and
+        `br;q=0` gets the gzip or plain file.
+        """
+        environ = dict(environ)
+        if "HTTP_IF_NONE_MATCH" in environ:
+            tag = unquote_etag(static_file.etag)[0]
+            if parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(tag):
+                environ["HTTP_IF_NONE_MATCH"] = static_file.etag
+        environ["HTTP_ACCEPT_ENCODING"] = encoding_for(environ.get("HTTP_ACCEPT_ENCODING", "")) or ""
+        return super().serve(static_file, environ, start_response)
 
 
 def hashed_name(rel: str, digest: str) -> str:

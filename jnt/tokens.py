@@ -1,6 +1,8 @@
-"""Management tokens: random, stored only as a hash, and kept out of the request log."""
+"""Tokens: random, stored only as a hash; management tokens are kept out of the request log."""
 
 import hashlib
+import hmac
+import json
 import logging
 import re
 import secrets
@@ -20,6 +22,20 @@ def new_token(registration: Registration) -> str:
     token = secrets.token_urlsafe(32)
     registration.manage_token_hash = hash_token(token)
     return token
+
+
+def browser_key(secret: str | None, form_id: str | None, content: dict) -> str:
+    """The key a browser keeps for the registration it sends (stored only as a hash).
+
+    Derived from the browser's own secret (in its session), the form's random id and what was
+    sent, so that a form sent twice (a double click, even one that left before the first answer
+    set the cookie) gets the same key, and nothing else does: not another browser replaying the
+    form id, not the same form sent again with other content. Random without a secret or form id.
+    """
+    if not secret or not form_id:
+        return secrets.token_urlsafe(32)
+    message = json.dumps([form_id, content], sort_keys=True, ensure_ascii=False, default=str)
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
 class RedactTokens(logging.Filter):

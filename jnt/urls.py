@@ -1,12 +1,39 @@
-"""Absolute links for e-mails and calendar files, built on the site's public address (PUBLIC_URL)."""
+"""Every link and redirect is built on the site's public address (PUBLIC_URL), never on what the client sent.
+
+The Host header and any X-Forwarded-Host/Prefix are the client's to choose: a page, a
+cached page or a redirect built from them would send visitors to another site. Flask
+builds URLs (url_for, _external links, Werkzeug's `/organisateurs` -> `/organisateurs/`
+redirect) with the request's URL adapter; here that adapter takes its host, scheme and
+path prefix from PUBLIC_URL. Matching still uses the request's path, so any Host is
+served (a load balancer probes /healthz by address) unless TRUSTED_HOSTS lists them.
+"""
 
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import Flask, Request, url_for
+from werkzeug.exceptions import SecurityError
+from werkzeug.routing import MapAdapter
+from werkzeug.sansio.utils import get_host
+
+
+class App(Flask):
+    """Flask, with URLs built on PUBLIC_URL in requests, the CLI and background threads alike."""
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        base = urlsplit(self.config["PUBLIC_URL"])
+        if request is None:
+            return self.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+        if (trusted := self.config["TRUSTED_HOSTS"]) is not None:
+            request.trusted_hosts = trusted
+            try:
+                get_host(request.scheme, request.headers.get("host"), request.server, trusted)
+            except SecurityError as exc:
+                # Refused (400) when the request is dispatched; the adapter still builds the error page's links.
+                request.routing_exception = exc
+        environ = {**request.environ, "wsgi.url_scheme": base.scheme, "SCRIPT_NAME": base.path.rstrip("/")}
+        return self.url_map.bind_to_environ(environ, server_name=base.netloc, subdomain="")
 
 
 def public_url(endpoint: str, **values) -> str:
     """An absolute URL on PUBLIC_URL, with or without a request (CLI, background thread)."""
-    base = urlsplit(current_app.config["PUBLIC_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
-    return adapter.build(endpoint, values, force_external=True)
+    return url_for(endpoint, _external=True, **values)

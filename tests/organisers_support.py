@@ -29,7 +29,7 @@ def register(app, **overrides):
     with app.app_context():
         n = overrides.pop("n", 0)
         data = valid_registration(**{"email": f"personne{n}@example.org", "last_name": f"Nom{n}", **overrides})
-        outcome = booking.register({**data, "submission_id": None})
+        outcome = booking.register(data)
         assert outcome.registration is not None
         return outcome.registration.id
 
@@ -49,3 +49,8 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += dt.timedelta(seconds=seconds)
+
+
+def hidden_fields(html: str) -> dict:
+    """Every hidden field of the page's forms (CSRF token, what the organiser saw)."""
+    return dict(re.findall(r'<input id="[^"]*" name="([^"]+)" type="hidden" value="([^"]*)"', html))

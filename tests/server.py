@@ -13,6 +13,9 @@ import requests
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
+# The console script, as in production: `python -m gunicorn` cannot re-execute itself on USR2 (the new
+# master runs gunicorn/__main__.py as a script, whose folder then hides the standard library's `http`).
+GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 def query(database_uri: str, sql: str) -> list:
@@ -33,9 +36,9 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """Start `gunicorn wsgi:app` with JNT_* settings and a fresh instance folder."""
+    """Start `gunicorn wsgi:app` (or a test wrapper of it) with JNT_* settings and a fresh instance folder."""
 
-    def __init__(self, instance: Path, settings: dict, workers: int = 4, extra_args: tuple = ()):
+    def __init__(self, instance: Path, settings: dict, workers: int = 4, extra_args: tuple = (), app: str = "wsgi:app"):
         self.instance = instance
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -50,6 +53,7 @@ class Gunicorn:
         self.env.update({f"JNT_{k}": str(v) for k, v in settings.items()})
         self.workers = workers
         self.extra_args = extra_args
+        self.app = app  # a module of tests/ may wrap wsgi:app (tests/worker_pid.py)
         self.proc: subprocess.Popen | None = None
 
     def flask(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -65,7 +69,8 @@ class Gunicorn:
         self.flask("init-db")
         self.log = open(self.instance / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{self.port}",
+            [str(GUNICORN), self.app, "--bind", f"127.0.0.1:{self.port}",
+             *(("--pythonpath", str(ROOT / "tests")) if self.app != "wsgi:app" else ()),
              "--workers", str(self.workers), "--graceful-timeout", "5", *self.extra_args],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip

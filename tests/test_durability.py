@@ -1,9 +1,14 @@
-"""Real gunicorn, several workers: the rate limit is shared, and a killed worker loses nothing acknowledged."""
+"""Real gunicorn, several workers: the rate limit is shared, a killed worker loses nothing acknowledged,
+and a replacement worker never depends on files edited since the start."""
 
+import contextlib
 import os
 import re
+import shutil
 import signal
+import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,6 +16,8 @@ import requests
 from conftest import OPEN_NOW, valid_registration
 from server import Gunicorn
 from sqlalchemy import create_engine, text
+
+from jnt.event import DEFAULT_FILE
 
 pytestmark = pytest.mark.slow
 
@@ -88,3 +95,109 @@ def test_killed_worker_loses_no_acknowledged_registration(tmp_path, database_uri
     assert acknowledged <= state["emails"]
     assert state["taken"] == state["confirmed"] <= capacity
     assert len(acknowledged) > 10
+
+
+def replaced_worker(server: Gunicorn, gone: int) -> int:
+    """Poll the master's children until a worker other than `gone` is there; fail if the master exits."""
+    deadline = time.monotonic() + 120  # only bounds a failure: the loop ends as soon as the state is reached
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            pytest.fail("gunicorn's master exited:\n" + server.logs())
+        others = [pid for pid in worker_pids(server.proc.pid) if pid != gone]
+        if others:
+            return others[0]
+        time.sleep(0.01)
+    pytest.fail("no replacement worker")
+
+
+def open_files(pid: int) -> set[str]:
+    """What a process holds open (targets of /proc/PID/fd)."""
+    paths = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            paths.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+    return paths
+
+
+def test_worker_replaced_after_a_broken_edit_still_serves(tmp_path):
+    content = tmp_path / "jnt.toml"
+    shutil.copy(DEFAULT_FILE, content)
+    with Gunicorn(tmp_path / "instance", {"EVENT_FILE": content, "PREVIEW_NOW": OPEN_NOW}, workers=1) as server:
+        [first] = worker_pids(server.proc.pid)
+        assert requests.get(server.url + "/", timeout=30).status_code == 200
+        content.write_text("[event\ntitle = enregistré à moitié", encoding="utf-8")  # a save gone wrong
+        os.kill(first, signal.SIGKILL)  # a crash, a timeout, or routine recycling
+        second = replaced_worker(server, first)
+        response = requests.get(server.url + "/", timeout=30)
+        assert response.status_code == 200 and "Journée Numérique" in response.text
+        assert worker_pids(server.proc.pid) == [second] and server.proc.poll() is None
+        # Built once in the master, which serves nothing: it holds no database connection to share,
+        # and runs no background thread (they start in the workers).
+        master = server.proc.pid
+        assert not any("jnt.sqlite3" in path for path in open_files(master))
+        assert os.listdir(f"/proc/{master}/task") == [str(master)]
+
+
+def gone(pid: int) -> bool:
+    """The process has exited (a zombie left to a parent that does not reap counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def poll(condition, what: str, server: Gunicorn):
+    """Check `condition` until it holds; the deadline only bounds a failure."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.01)
+    pytest.fail(f"{what}:\n{server.logs()}")
+
+
+def test_usr2_upgrade_takes_over_only_with_a_valid_app_and_tells_systemd(tmp_path):
+    content = tmp_path / "jnt.toml"
+    original = DEFAULT_FILE.read_text(encoding="utf-8")
+    content.write_text(original, encoding="utf-8")
+    # systemd's end of NOTIFY_SOCKET: the datagrams gunicorn sends to the service manager.
+    systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    systemd.bind(str(tmp_path / "notify"))
+    systemd.settimeout(120)  # bounds a failure only
+
+    def main_pid() -> int:
+        while True:
+            fields = dict(line.split("=", 1) for line in systemd.recv(4096).decode().splitlines())
+            if "MAINPID" in fields:
+                return int(fields["MAINPID"])
+
+    server = Gunicorn(tmp_path / "instance", {"EVENT_FILE": content, "PREVIEW_NOW": OPEN_NOW}, workers=1)
+    server.env["NOTIFY_SOCKET"] = str(tmp_path / "notify")
+    new = None
+    try:
+        with server:
+            old = server.proc.pid
+            assert main_pid() == old
+            # A broken edit: the new master cannot build the app, exits, and the old one keeps serving.
+            content.write_text("[event\ntitle = enregistré à moitié", encoding="utf-8")
+            os.kill(old, signal.SIGUSR2)
+            poll(lambda: "EVENT_FILE" in server.logs() and len(worker_pids(old)) == 1, "no failed upgrade", server)
+            response = requests.get(server.url + "/", timeout=30)
+            assert response.status_code == 200 and "Rencontre annuelle" not in response.text
+            # The edit fixed: the new master builds the app, tells systemd it is the main process now,
+            # and the old master, stopped, leaves the site to it.
+            content.write_text(original.replace("Journée d'échanges", "Rencontre annuelle"), encoding="utf-8")
+            os.kill(old, signal.SIGUSR2)
+            new = main_pid()
+            assert new != old and new in worker_pids(old)
+            os.kill(old, signal.SIGTERM)
+            server.proc.wait(60)
+            response = requests.get(server.url + "/", timeout=30)
+            assert response.status_code == 200 and "Rencontre annuelle" in response.text
+            assert not gone(new)
+    finally:
+        systemd.close()
+        if new is not None and not gone(new):
+            os.kill(new, signal.SIGTERM)
+            poll(lambda: gone(new), "the new master did not stop", server)

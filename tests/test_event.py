@@ -71,7 +71,7 @@ def test_naive_datetime_is_refused(raw):
 def test_app_refuses_to_start_with_a_broken_content_file(tmp_path):
     broken = tmp_path / "jnt.toml"
     broken.write_text(DEFAULT_FILE.read_text(encoding="utf-8").replace('title = "Journée', 'titre = "Journée', 1))
-    with pytest.raises(ContentError, match=r"event\.title"):
+    with pytest.raises(ConfigError, match=r"EVENT_FILE : .*event\.title"):
         create_app({"TESTING": True, "SECRET_KEY": "x", "EVENT_FILE": str(broken)})
 
 

@@ -1,12 +1,45 @@
-"""gunicorn.conf.py: access log without query strings nor private tokens; production settings."""
+"""gunicorn.conf.py and the app's log: no query strings, tokens nor addresses, no forged lines; production settings."""
 
 import os
 import re
 import runpy
+import socket
+import subprocess
+import sys
 
 import pytest
 import requests
+from conftest import csrf_token
+from gunicorn.config import Config
+from organisers_support import EMAIL, PASSWORD
 from server import ROOT, Gunicorn
+
+# How each record of the three logs starts: gunicorn's error log, its access log, the app's log (Flask's
+# handler). Any other line must be an indented continuation (a traceback), never a record of its own.
+RECORD_START = re.compile(
+    r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[(DEBUG|INFO|WARNING|ERROR|CRITICAL)\] "
+    r"|\[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] \""
+    r"|\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] (DEBUG|INFO|WARNING|ERROR|CRITICAL) in \S+: "
+    r"|    "
+)
+# A request line that would add a convincing access-log line if CR/LF reached the log as they are.
+FORGED = '[01/Jan/2023:00:00:00 +0000] "GET /organisateurs/export.csv HTTP/1.1" 200 1 0.1s'
+
+
+def forged_lines(log: str) -> list[str]:
+    """Lines that do not start like a record nor like a continuation."""
+    return [line for line in log.splitlines() if not RECORD_START.match(line)]
+
+
+def raw_request(port: int, data: bytes) -> bytes:
+    """Send bytes exactly as given (no client library would send them), return the whole answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    return answer
 
 
 @pytest.mark.slow
@@ -28,6 +61,9 @@ def test_bind_and_workers_from_environment(monkeypatch):
     monkeypatch.delenv("PORT", raising=False)
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert conf["bind"] == "127.0.0.1:8000"
+    # Sync workers belong behind a buffering proxy: nothing suggests listening on every interface.
+    assert "0.0.0.0" not in (ROOT / "gunicorn.conf.py").read_text()  # noqa: S104
+    assert conf["preload_app"] is True
     assert conf["workers"] == os.cpu_count() * 2 + 1
     assert conf["max_requests_jitter"] > 0 and conf["graceful_timeout"] > 0
     assert "%(q)s" not in conf["access_log_format"] and "%(r)s" not in conf["access_log_format"]
@@ -45,3 +81,76 @@ def test_forwarded_proto_trusted_only_by_setting(tmp_path, proxies, hsts):
     with Gunicorn(tmp_path / "instance", {"TRUSTED_PROXIES": proxies}, workers=1) as server:
         response = requests.get(server.url + "/", headers={"X-Forwarded-Proto": "https"}, timeout=10)
     assert ("Strict-Transport-Security" in response.headers) is hsts
+
+
+@pytest.mark.slow
+def test_log_lines_cannot_be_forged_and_name_no_client(tmp_path):
+    encoded = FORGED.replace(" ", "%20").replace('"', "%22")
+    requests_sent = [
+        # Percent-encoded CR/LF and ESC: decoded into the path the access log shows.
+        f"GET /inscription%0D%0A{encoded}%1B[2J HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode(),
+        # Raw control characters: malformed requests, refused by gunicorn and written to its error log.
+        b"GET /a\rFORGED HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GARBAGE\x01\x1b[2J \r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nBad\x01Header: y\r\n\r\n",
+    ]
+    with Gunicorn(tmp_path / "instance", {}, workers=1) as server:
+        statuses = [raw_request(server.port, data).split(b" ", 2)[1] for data in requests_sent]
+    assert statuses == [b"404", b"400", b"400", b"400"]
+    log = server.logs()
+    assert forged_lines(log) == []
+    assert "/inscription\\r\\n[01/Jan/2023:00:00:00 +0000]" in log and "\\x1b[2J" in log
+    assert "\x1b" not in log and "\r" not in log
+    malformed = [line for line in log.splitlines() if "Invalid request" in line]
+    assert len(malformed) == 3
+    assert "ip=" not in log and "127.0.0.1 " not in log and "127.0.0.1:" not in log.replace(server.url, "")
+
+
+def test_error_log_escapes_control_characters(tmp_path):
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    cfg = Config()
+    cfg.set("errorlog", str(tmp_path / "error.log"))
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    logger = conf["logger_class"](cfg)
+    logger.error("Erreur sur /a\r\n%s", FORGED)
+    try:
+        raise ValueError("message\n" + FORGED)
+    except ValueError:
+        logger.exception("Échec\u2028" + FORGED)
+    log = (tmp_path / "error.log").read_text()
+    assert forged_lines(log) == [] and log.count("\n    Traceback") == 1
+    assert f"/a\\r\\n{FORGED}" in log and f"Échec\\u2028{FORGED}" in log
+    assert f"\n    ValueError: message\n    {FORGED}\n" in log  # a traceback keeps its lines, indented
+
+
+def test_app_log_escapes_control_characters(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JNT_")}
+    env.update(JNT_INSTANCE_PATH=str(tmp_path), JNT_SECRET_KEY="0123456789abcdef0123456789abcdef")
+    script = f"""
+from jnt import create_app
+app = create_app()
+app.logger.info("Organisateur 1 : action\\r\\n" + {FORGED!r})
+try:
+    raise ValueError("message\\n" + {FORGED!r})
+except ValueError:
+    app.logger.exception("Erreur")
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert forged_lines(result.stderr) == []
+    assert f"INFO in <string>: Organisateur 1 : action\\r\\n{FORGED}" in result.stderr
+    assert f"\n    ValueError: message\n    {FORGED}\n" in result.stderr
+
+
+@pytest.mark.slow
+def test_organiser_actions_reach_the_app_log_at_info(tmp_path):
+    with Gunicorn(tmp_path / "instance", {}, workers=1) as server:
+        server.flask("organiser", "add", EMAIL, input=PASSWORD + "\n")
+        with requests.Session() as browser:
+            page = browser.get(server.url + "/organisateurs/connexion", timeout=30)
+            data = {"csrf_token": csrf_token(page.text), "email": EMAIL, "password": PASSWORD}
+            assert browser.post(server.url + "/organisateurs/connexion", data=data, timeout=30).status_code == 200
+            assert browser.get(server.url + "/organisateurs/export.csv", timeout=30).status_code == 200
+    exports = [line for line in server.logs().splitlines() if "export-csv" in line]
+    assert len(exports) == 1 and re.search(r"\] INFO in \w+: ", exports[0])
+    assert EMAIL not in server.logs()

@@ -51,10 +51,11 @@ def test_management_page_shows_the_registration_privately(app, full_house):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "ann@example.org" in html and "Confirmée" in html and "En présentiel" in html
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "strict-origin"
     assert response.headers["X-Robots-Tag"] == "noindex"
     assert "no-store" in response.headers["Cache-Control"]
     assert '<meta name="robots" content="noindex">' in html
+    assert '<meta name="referrer" content="strict-origin">' in html
     assert "Participer à distance" in html and "Annuler mon inscription" in html
 
 
@@ -114,7 +115,7 @@ def test_cancel_link_asks_first_and_changes_nothing(app, full_house):
     response = ann.get(manage_path(app, "ann@example.org") + "/annuler")
     assert response.status_code == 200
     assert "Confirmer l’annulation" in response.get_data(as_text=True)
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "strict-origin"
     assert "ann@example.org" in people(app)
 
 
@@ -260,7 +261,7 @@ def test_personal_calendar_file_has_the_video_link_for_remote_attendees(make_app
     assert f'href="{path}/evenement.ics"' in client.get(path).get_data(as_text=True)
     response = client.get(path + "/evenement.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "strict-origin"
     [event] = icalendar.Calendar.from_ical(response.data).walk("VEVENT")
     assert str(event["location"]) == "https://visio.example.org/jnt"
     assert client.get("/inscription/gerer/" + "B" * 43 + "/evenement.ics").status_code == 404

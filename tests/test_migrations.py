@@ -1,11 +1,40 @@
-"""Alembic migrations: init-db applies them, twice is fine, and they match the models."""
+"""Alembic migrations: init-db applies them, twice is fine, they match the models, ids are never reused."""
 
+import os
+import shutil
+
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
-from sqlalchemy import inspect, select, text
+from sqlalchemy import Integer, inspect, select, text
 
-from jnt.models import BASELINE, IN_PERSON_COUNTER, MIGRATIONS, SeatCounter, db, init_db
+from jnt import create_app
+from jnt.models import (
+    BASELINE,
+    IN_PERSON_COUNTER,
+    MIGRATIONS,
+    AuditEntry,
+    Organiser,
+    OutboxMessage,
+    Registration,
+    SeatCounter,
+    db,
+    init_db,
+)
+
+NEVER_REUSED = "0002"  # the revision from which ids are never reused
+AT = "2023-01-02 09:00:00.000000"  # a timestamp as stored by the previous revision's code
+
+
+def revision_before(revision: str) -> str:
+    """The revision a database was at before this one (whatever the chain is when this runs)."""
+    config = Config(os.path.join(MIGRATIONS, "alembic.ini"))
+    config.set_main_option("script_location", MIGRATIONS)
+    return ScriptDirectory.from_config(config).get_revision(revision).down_revision
 
 
 def test_init_db_twice_keeps_data(app, runner):
@@ -31,7 +60,7 @@ def test_migrated_schema_matches_models(app):
 def test_migration_is_at_head(app):
     with app.app_context(), db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    assert current == "0003"
+    assert current == "0004"
 
 
 def test_database_from_before_migrations_is_adopted(make_app):
@@ -46,5 +75,148 @@ def test_database_from_before_migrations_is_adopted(make_app):
         db.session.commit()
         init_db()
         current = MigrationContext.configure(db.session.connection()).get_current_revision()
-        assert current == "0003"
+        assert current == "0004"
         assert db.session.get(SeatCounter, IN_PERSON_COUNTER).taken == 0
+
+
+def integer_id_tables():
+    return [t for t in db.metadata.sorted_tables if [type(c.type) for c in t.primary_key.columns] == [Integer]]
+
+
+def test_every_integer_id_table_never_reuses_ids(app):
+    tables = integer_id_tables()
+    assert {t.name for t in tables} >= {"registrations", "organisers", "audit_log", "outbox", "throttle_events"}
+    with app.app_context(), db.engine.connect() as connection:
+        for table in tables:
+            assert table.kwargs.get("sqlite_autoincrement") is True, table.name
+            if connection.dialect.name == "sqlite":
+                sql = connection.execute(text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": table.name})
+                assert "AUTOINCREMENT" in sql.scalar(), table.name
+            else:  # identities come from a sequence, which never goes back
+                sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name})
+                assert sequence.scalar() is not None, table.name
+
+
+def insert(name: str, **values) -> int:
+    """A row inserted as the code of the previous revision did (the database chooses the id)."""
+    table = sa.table(name, sa.column("id"), *(sa.column(k) for k in values))
+    return db.session.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar()
+
+
+def person(n: int) -> dict:
+    return dict(
+        first_name="P", last_name=f"N{n}", email=f"p{n}@example.org", organisation="O", structure_type="autre",
+        job_title="J", mode="remote", status="confirmed", accessibility_needs="", created_at=AT,
+        updated_at=AT,
+    )  # fmt: skip
+
+
+def test_upgrade_of_a_database_whose_highest_ids_were_deleted_never_gives_them_again(database_uri):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": database_uri})
+    with app.app_context():
+        # A database in service at the previous revision (init-db made its seat counter).
+        upgrade(directory=MIGRATIONS, revision=revision_before(NEVER_REUSED))
+        db.session.add(SeatCounter(name=IN_PERSON_COUNTER, taken=0))
+        organisers = [
+            insert("organisers", email=f"o{n}@example.org", password_hash="x", created_at=AT) for n in range(3)
+        ]
+        people = [insert("registrations", **person(n)) for n in range(6)]
+        for n in (0, 1):
+            insert("outbox", dedupe_key=f"confirmation:{people[n]}", registration_id=people[n], recipient="r@example.org",
+                   subject="s", body_text="t", body_html="h", created_at=AT, attempts=0,
+                   next_attempt_at=AT, last_error="")  # fmt: skip
+        # Organiser 1 cancelled the 5th registration (the audit log keeps its id); the 4th and 6th
+        # were cancelled by their owners and the last organiser was removed: no trace of them is left.
+        insert(
+            "audit_log",
+            at=AT,
+            organiser_id=organisers[1],
+            action="annuler",
+            registration_id=people[4],
+            detail="",
+        )
+        db.session.execute(
+            text("DELETE FROM registrations WHERE id IN (:a, :b, :c)"), dict(a=people[3], b=people[4], c=people[5])
+        )
+        db.session.execute(text("DELETE FROM organisers WHERE id = :id"), {"id": organisers[2]})
+        db.session.commit()
+        init_db()  # the upgrade, as in production
+
+        db.session.add(Registration(**{k: v for k, v in person(9).items() if not k.endswith("_at")}))
+        db.session.add(Organiser(email="nouveau@example.org", password_hash="x"))
+        db.session.commit()
+        new_person = db.session.scalar(select(Registration.id).filter_by(email="p9@example.org"))
+        new_organiser = db.session.scalar(select(Organiser.id).filter_by(email="nouveau@example.org"))
+        assert new_person > max(people) and new_organiser > max(organisers)
+        # What the rebuilt tables held is all there: e-mails of the people left, who did what.
+        assert db.session.scalars(select(OutboxMessage.registration_id).order_by(OutboxMessage.id)).all() == people[:2]
+        [entry] = db.session.scalars(select(AuditEntry)).all()
+        assert (entry.organiser_id, entry.registration_id) == (organisers[1], people[4])
+        assert db.session.scalar(text("SELECT count(*) FROM registrations")) == 4
+
+
+def test_fresh_database_ids_start_at_one(app):
+    with app.app_context():
+        db.session.add(Organiser(email="premier@example.org", password_hash="x"))
+        db.session.commit()
+        assert db.session.scalar(select(Organiser.id)) == 1
+
+
+LATER_REBUILD = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = {head!r}
+
+
+def upgrade():
+    with op.batch_alter_table("registrations", recreate="always", table_kwargs={kwargs!r}) as batch_op:
+        batch_op.add_column(sa.Column("extra", sa.Integer(), nullable=True))
+
+
+def downgrade():
+    pass
+"""
+
+
+def later_revision(tmp_path, kwargs: dict) -> str:
+    """A copy of the migrations with one more revision that rebuilds the registrations table."""
+    directory = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, directory, ignore=shutil.ignore_patterns("__pycache__"))
+    head = revision_head()
+    (directory / "versions" / "9999_later_rebuild.py").write_text(LATER_REBUILD.format(head=head, kwargs=kwargs))
+    return str(directory)
+
+
+def revision_head() -> str:
+    config = Config(os.path.join(MIGRATIONS, "alembic.ini"))
+    config.set_main_option("script_location", MIGRATIONS)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def register_people(*numbers: int) -> list[int]:
+    people = [Registration(**{k: v for k, v in person(n).items() if not k.endswith("_at")}) for n in numbers]
+    db.session.add_all(people)
+    db.session.commit()
+    return [p.id for p in people]
+
+
+@pytest.mark.sqlite_only
+def test_a_later_rebuild_of_a_table_keeps_its_id_counter(app, tmp_path):
+    with app.app_context():
+        people = register_people(0, 1, 2)
+        db.session.execute(text("DELETE FROM registrations WHERE id = :id"), {"id": people[-1]})
+        db.session.commit()
+        upgrade(directory=later_revision(tmp_path, {"sqlite_autoincrement": True}))
+        assert register_people(3)[0] > max(people)
+
+
+@pytest.mark.sqlite_only
+def test_a_later_rebuild_that_drops_autoincrement_is_refused(app, tmp_path):
+    with app.app_context():
+        with pytest.raises(SystemExit):  # flask-migrate reports the error and exits 1
+            upgrade(directory=later_revision(tmp_path, {}))
+        current = MigrationContext.configure(db.session.connection()).get_current_revision()
+        sql = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'registrations'"))
+        assert current == revision_head() and "AUTOINCREMENT" in sql

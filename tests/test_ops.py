@@ -1,4 +1,4 @@
-"""Operations: /healthz, configuration checks, check-config and backup."""
+"""Operations: configuration checks, check-config and backup."""
 
 import os
 import sqlite3
@@ -7,44 +7,86 @@ import sys
 import threading
 
 import pytest
-from conftest import valid_registration
+from conftest import form_fields, valid_registration
 
 from jnt import booking, create_app, seats
-from jnt.config import ConfigError
-from jnt.models import db
+from jnt.config import MAX_CAPACITY, ConfigError
+from jnt.event import DEFAULT_FILE
 
 STRONG = "0123456789abcdef0123456789abcdef"
 
 
-def test_healthz_reports_database_ok(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
-    assert response.headers["Cache-Control"] == "no-store"
-
-
-@pytest.mark.sqlite_only
-def test_healthz_reports_unreachable_database(make_app, tmp_path):
-    app = make_app()
-    app.config["SQLALCHEMY_DATABASE_URI"] = "unused"  # the engine below is what counts
-    with app.app_context():
-        db.engine.dispose()
-        (tmp_path / "jnt.sqlite3").unlink()
-        (tmp_path / "jnt.sqlite3").mkdir()  # a folder where the file was: SQLite cannot open it
-        response = app.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json()["status"] == "error"
-
-
-@pytest.mark.parametrize("secret", [None, "", "changeme", "test-secret", "short"])
-def test_production_refuses_missing_or_placeholder_secret(tmp_path, secret):
+@pytest.mark.parametrize(
+    "secret",
+    [None, "", "changeme", "test-secret", "short", "a" * 64, "ab" * 32, "0" * 64, "12345678901234567890123456789"],
+)
+def test_production_refuses_missing_placeholder_or_weak_secret(tmp_path, secret):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app({"SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db"})
 
 
-def test_production_accepts_real_secret(tmp_path):
-    app = create_app({"SECRET_KEY": STRONG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db"})
-    assert app.config["SECRET_KEY"] == STRONG
+@pytest.mark.parametrize(
+    "secret",
+    [
+        STRONG,
+        "3f9c0b7e5d41a2c86e0f7b93d5a1c4e2",
+        "Zq3-vN8_xK2pLm7RtY4wHs9B",
+        b"\x8e\x13\xfa\x02\x9b\xc4\x7d\x51\xe6\x2a\x90\x3c\xd8\x45\x0f\xb7",
+    ],
+)
+def test_production_accepts_real_secret(tmp_path, secret):
+    app = create_app({"SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db"})
+    assert app.config["SECRET_KEY"] == secret
+
+
+def production_env(tmp_path, **settings) -> dict:
+    """The environment of a real deployment: no JNT_* from the test run, an instance folder, the given settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JNT_")}
+    env.update(JNT_INSTANCE_PATH=str(tmp_path), JNT_SECRET_KEY=STRONG)
+    env.update({f"JNT_{name}": value for name, value in settings.items()})
+    return env
+
+
+def check_config(env: dict) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "flask", "--app", "jnt", "check-config"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+def test_numeric_secret_from_environment_is_refused_by_name(tmp_path):
+    # Flask reads JNT_* values as JSON: these digits became a number, and every form answered 500.
+    result = check_config(production_env(tmp_path, SECRET_KEY="8426019573648201937465820193746582"))
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr and "chiffres" in result.stderr and "Traceback" not in result.stderr
+    with pytest.raises(ConfigError, match="SECRET_KEY"):  # even where weak keys are tolerated
+        create_app({"TESTING": True, "SECRET_KEY": 8426019573648201937465820193746582})
+
+
+def test_capacity_beyond_the_seat_counter_is_refused(make_app):
+    with pytest.raises(ConfigError, match="IN_PERSON_CAPACITY"):
+        make_app(IN_PERSON_CAPACITY=MAX_CAPACITY + 1)
+    with pytest.raises(ConfigError, match="IN_PERSON_CAPACITY"):
+        make_app(IN_PERSON_CAPACITY=2**63)  # registering in person answered 500 with it
+
+
+def test_largest_capacity_allowed_registers_in_person(make_app):
+    app = make_app(IN_PERSON_CAPACITY=MAX_CAPACITY)
+    client = app.test_client()
+    fields = form_fields(client.get("/inscription").text)
+    response = client.post("/inscription", data={**valid_registration(), **fields})
+    assert response.status_code == 303
+    with app.app_context():
+        assert seats.status() == seats.SeatStatus(MAX_CAPACITY, 1)
+
+
+def test_content_file_not_in_utf8_is_refused_by_name(tmp_path):
+    latin1 = tmp_path / "jnt-latin1.toml"
+    latin1.write_bytes(DEFAULT_FILE.read_text(encoding="utf-8").encode("latin-1", errors="replace"))
+    with pytest.raises(ConfigError, match=r"EVENT_FILE : .*jnt-latin1\.toml : le fichier n'est pas encodé en UTF-8"):
+        create_app({"TESTING": True, "SECRET_KEY": STRONG, "EVENT_FILE": str(latin1)})
+    result = check_config(production_env(tmp_path, EVENT_FILE=str(latin1)))
+    assert result.returncode != 0
+    assert "EVENT_FILE" in result.stderr and "jnt-latin1.toml" in result.stderr and "UTF-8" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -83,14 +125,12 @@ def test_check_config_fails_on_inconsistent_value(runner, app):
 
 
 def test_check_config_command_names_inconsistent_setting(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JNT_")}
-    env.update(JNT_INSTANCE_PATH=str(tmp_path), JNT_SECRET_KEY=STRONG, JNT_RSVP_DEADLINE="2023-02-01T00:00:00+01:00")
-    command = [sys.executable, "-m", "flask", "--app", "jnt", "check-config"]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    env = production_env(tmp_path, RSVP_DEADLINE="2023-02-01T00:00:00+01:00")
+    result = check_config(env)
     assert result.returncode != 0
     assert "RSVP_DEADLINE" in result.stderr and "Traceback" not in result.stderr
     env.pop("JNT_RSVP_DEADLINE")
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    result = check_config(env)
     assert result.returncode == 0 and "Configuration cohérente." in result.stdout
     assert STRONG not in result.stdout
 
@@ -119,7 +159,7 @@ def test_backup_is_consistent_under_writes(make_app, tmp_path):
         with app.app_context():
             n = 0
             while not stop.is_set():
-                booking.register(valid_registration(email=f"agent{n}@example.org", submission_id=None))
+                booking.register(valid_registration(email=f"agent{n}@example.org"))
                 written.append(n)
                 n += 1
 

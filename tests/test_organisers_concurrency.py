@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from organisers_support import EMAIL, PASSWORD, add_organiser, register
+from organisers_support import EMAIL, PASSWORD, add_organiser, hidden_fields, register
 from server import Gunicorn
 
 from jnt.models import CONFIRMED, IN_PERSON, WAITING, AuditEntry, Registration, SeatCounter, db
@@ -36,11 +36,12 @@ def logged_in(url: str) -> tuple[dict, str]:
         return s.cookies.get_dict(), csrf
 
 
-def post_all(url: str, paths: list[str], cookies: dict, csrf: str) -> list[int]:
-    """POST every path at once from separate connections."""
+def post_all(url: str, paths: list[str], cookies: dict, csrf: str, fields: dict | None = None) -> list[int]:
+    """POST every path at once from separate connections (with the given page's fields, if any)."""
 
     def one(path: str) -> int:
-        r = requests.post(url + path, data={"csrf_token": csrf}, cookies=cookies, allow_redirects=False, timeout=60)
+        data = {"csrf_token": csrf, **(fields or {}).get(path, {})}
+        r = requests.post(url + path, data=data, cookies=cookies, allow_redirects=False, timeout=60)
         return r.status_code
 
     with ThreadPoolExecutor(max_workers=len(paths)) as pool:
@@ -74,7 +75,10 @@ def test_concurrent_promotions_never_exceed_capacity(tmp_path, make_app):
         workers=WORKERS,
     ) as server:
         cookies, csrf = logged_in(server.url)
-        codes = post_all(server.url, [f"/organisateurs/inscriptions/{i}/promouvoir" for i in ids[1:]], cookies, csrf)
+        paths = [f"/organisateurs/inscriptions/{i}/promouvoir" for i in ids[1:]]
+        # Each confirmation page is opened first: its form says which registration it showed.
+        pages = {path: requests.get(server.url + path, cookies=cookies, timeout=30).text for path in paths}
+        codes = post_all(server.url, paths, cookies, csrf, {path: hidden_fields(page) for path, page in pages.items()})
     assert codes == [303] * 5
     with app.app_context():
         statuses = [db.session.get(Registration, i).status for i in ids]

@@ -1,9 +1,22 @@
 """The organisers' dashboard: counts, list, and the waiting-list actions."""
 
 import pytest
-from organisers_support import add_organiser, login, page_token, register
+from organisers_support import add_organiser, hidden_fields, login, page_token, register
+from sqlalchemy import delete, update
 
-from jnt.models import CONFIRMED, IN_PERSON, REMOTE, WAITING, AuditEntry, Organiser, Registration, SeatCounter, db
+from jnt import lifecycle, seats
+from jnt.models import (
+    CONFIRMED,
+    IN_PERSON,
+    REMOTE,
+    WAITING,
+    AuditEntry,
+    Organiser,
+    OutboxMessage,
+    Registration,
+    SeatCounter,
+    db,
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -38,7 +51,7 @@ def act(client, registration_id: int, action: str):
     url = f"/organisateurs/inscriptions/{registration_id}/{action}"
     page = client.get(url)
     assert page.status_code == 200
-    return client.post(url, data={"csrf_token": page_token(page.text)})
+    return client.post(url, data=hidden_fields(page.text))
 
 
 def test_dashboard_shows_counts(org):
@@ -123,6 +136,12 @@ def test_cancel_deletes_registration(app, org):
     assert state(app, 6) is None and audit(app) == [("annuler", 6)]
 
 
+def test_audit_entry_of_a_cancelled_registration_never_names_the_next_person(app, org):
+    act(org, 6, "annuler")
+    assert register(app, n=7) != 6
+    assert audit(app) == [("annuler", 6)] and state(app, 6) is None
+
+
 def test_action_without_csrf_changes_nothing(app, org):
     response = org.post("/organisateurs/inscriptions/1/annuler")
     assert response.status_code == 400 and state(app, 1) == (IN_PERSON, CONFIRMED)
@@ -138,5 +157,45 @@ def test_action_no_longer_possible_changes_nothing(app, org):
     page = org.get("/organisateurs/inscriptions/1/promouvoir")
     assert "n’est pas possible" in page.text and "<button" not in page.text.split("<main")[1].split("Se déconnecter")[1]
     response = org.post("/organisateurs/inscriptions/1/promouvoir", data={"csrf_token": page_token(page.text)})
-    assert response.status_code == 303 and state(app, 1) == (IN_PERSON, CONFIRMED)
-    assert "n’est plus possible" in org.get("/organisateurs/").text and audit(app) == []
+    assert response.status_code == 409 and state(app, 1) == (IN_PERSON, CONFIRMED) and audit(app) == []
+
+
+def change(app, registration_id: int, how) -> None:
+    """Change a registration outside the organiser's page (its owner, another organiser)."""
+    with app.app_context():
+        seats.begin_write()
+        how(db.session.get(Registration, registration_id))
+        db.session.commit()
+
+
+def assert_refused_as_stale(response) -> None:
+    assert response.status_code == 409
+    assert "Rien n’a été fait" in response.text and "a changé depuis" in response.text
+
+
+@pytest.mark.parametrize("forced_reuse", [False, True])
+def test_stale_action_page_never_acts_on_the_next_person(app, org, forced_reuse):
+    url = "/organisateurs/inscriptions/6/annuler"
+    page = org.get(url)
+    assert "Éloïse" in page.text
+    change(app, 6, lifecycle.cancel)  # cancelled by its owner meanwhile, then someone else registers
+    new_id = register(app, n=7, mode="remote", first_name="Nouvelle")
+    if forced_reuse:  # what SQLite without AUTOINCREMENT did: the form must still tell them apart
+        with app.app_context():
+            db.session.execute(delete(OutboxMessage).filter_by(registration_id=new_id))
+            db.session.execute(update(Registration).filter_by(id=new_id).values(id=6))
+            db.session.commit()
+        new_id = 6
+    assert new_id == 6 or not forced_reuse
+    assert_refused_as_stale(org.post(url, data=hidden_fields(page.text)))
+    assert state(app, new_id) == (REMOTE, CONFIRMED) and audit(app) == []
+
+
+def test_action_page_made_stale_by_a_change_is_refused(app, org):
+    url = "/organisateurs/inscriptions/1/annuler"
+    page = org.get(url)
+    change(app, 1, lifecycle.switch_to_remote)  # the person now attends remotely: not what was shown
+    assert_refused_as_stale(org.post(url, data=hidden_fields(page.text)))
+    assert state(app, 1) == (REMOTE, CONFIRMED) and audit(app) == []
+    fresh = org.get(url)
+    assert org.post(url, data=hidden_fields(fresh.text)).status_code == 303 and state(app, 1) is None

@@ -62,20 +62,18 @@ def test_pagecache_follows_the_clock_past_the_deadline(app, client):
     assert "S’inscrire" in client.get("/").get_data(as_text=True)
 
 
-def test_pagecache_canonical_url_follows_the_host(client):
+def test_pagecache_canonical_url_is_the_public_url_whatever_the_host(make_app):
+    client = make_app(PUBLIC_URL="https://jnt.example.org").test_client()
     a = client.get("/forum", base_url="http://a.example").get_data(as_text=True)
     b = client.get("/forum", base_url="http://b.example").get_data(as_text=True)
-    assert '<link rel="canonical" href="http://a.example/forum">' in a
-    assert '<link rel="canonical" href="http://b.example/forum">' in b
+    assert '<link rel="canonical" href="https://jnt.example.org/forum">' in a
+    assert a == b
 
 
-def test_pagecache_bounded_with_many_hosts(app, client):
+def test_pagecache_one_entry_whatever_the_hosts(app, client):
     for i in range(100):
         assert client.get("/", base_url=f"http://h{i}.example").status_code == 200
-    assert len(app.extensions["jnt_page_html"]) <= 64
-    html = client.get("/", base_url="http://late.example").get_data(as_text=True)
-    assert '<link rel="canonical" href="http://late.example/">' in html
-    assert any("late.example" in key for key in app.extensions["jnt_page_html"])  # still cached
+    assert len(app.extensions["jnt_page_html"]) == 1
 
 
 def test_bench_trivial_route_only_when_benchmarking(make_app):

@@ -225,6 +225,13 @@ def test_wrong_csrf_token_is_refused(app, client):
         ("mode", "sur-la-lune", "Choisissez « en présentiel » ou « à distance »"),
         ("email", "a@b", "Saisissez une adresse e-mail valide"),
         ("first_name", "   ", "Ce champ est obligatoire."),
+        ("first_name", "\u200b\u200b", "aucune lettre ni aucun chiffre visible"),
+        ("last_name", "\u2800", "aucune lettre ni aucun chiffre visible"),
+        ("last_name", "\u3164\u200d", "aucune lettre ni aucun chiffre visible"),
+        ("organisation", "\u00ad\u2060\ufeff", "aucune lettre ni aucun chiffre visible"),
+        ("last_name", "Martin\u202egnp.exe", "inversent le sens d’écriture"),
+        ("job_title", "\u2067Cheffe\u2069", "inversent le sens d’écriture"),
+        ("accessibility_needs", "Rampe \u202dd’accès", "inversent le sens d’écriture"),
     ],
 )
 def test_bad_input_gets_a_french_message_and_stores_nothing(app, client, field, value, message):
@@ -232,6 +239,12 @@ def test_bad_input_gets_a_french_message_and_stores_nothing(app, client, field, 
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert rows(app) == [] and seats_taken(app) == 0
+
+
+@pytest.mark.parametrize("name", ["Zoë", "O’Brien-Nguyễn", "Ødegård", "李", "محمد", "Ἀλέξανδρος", "Anne‑Marie"])
+def test_names_in_any_script_are_accepted(app, client, name):
+    assert post_form(client, first_name=name).status_code == 303
+    assert rows(app)[0].first_name == name
 
 
 def test_html_in_names_is_stored_as_text_and_escaped(app, client):

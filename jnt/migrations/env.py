@@ -68,6 +68,46 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def _id_counters(connection):
+    """SQLite's AUTOINCREMENT high-water marks (sqlite_sequence), by table."""
+    if not connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").first():
+        return {}
+    return dict(connection.exec_driver_sql('SELECT name, seq FROM sqlite_sequence').all())
+
+
+def keep_id_counters(connection):
+    """After each SQLite migration step, no id counter is lower than before it, nor gone.
+
+    A batch migration rebuilds the table: the new one's counter restarts at the highest id
+    still there (a deleted higher id would be given again), and AUTOINCREMENT itself is lost
+    unless batch_alter_table gets table_kwargs={'sqlite_autoincrement': True}.
+    """
+    marks = _id_counters(connection)
+    connection.rollback()  # end the read: Alembic must start each step's transaction itself
+
+    def after_step(ctx, step, heads, run_args):
+        for name, seq in marks.items():
+            sql = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            ).scalar()
+            if sql is None or 'AUTOINCREMENT' not in sql.upper():
+                if sql is not None and step.is_upgrade:
+                    raise RuntimeError(
+                        f'La migration {step.up_revision_id} retire AUTOINCREMENT de la table {name} : '
+                        "passez table_kwargs={'sqlite_autoincrement': True} à batch_alter_table."
+                    )
+                continue
+            kept = connection.exec_driver_sql(
+                'UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?', (seq, name)
+            ).rowcount
+            if not kept:
+                connection.exec_driver_sql('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)', (name, seq))
+        marks.clear()
+        marks.update(_id_counters(connection))
+
+    return after_step
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -93,14 +133,30 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # Batch migrations rebuild a SQLite table (copy, DROP, rename): with foreign keys on,
+            # the DROP would delete or empty the rows of other tables that refer to it. The pragma
+            # only works outside a transaction, so it is set on the driver's connection first.
+            connection.connection.driver_connection.execute('PRAGMA foreign_keys = OFF')
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                on_version_apply=keep_id_counters(connection) if sqlite else None,
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                broken = connection.connection.driver_connection.execute('PRAGMA foreign_key_check').fetchall()
+                if broken:
+                    raise RuntimeError(f'Migration : références cassées dans les tables {sorted({r[0] for r in broken})}')
+        finally:
+            if sqlite:
+                # Never hand a connection without foreign keys back to the pool.
+                connection.invalidate()
 
 
 if context.is_offline_mode():

@@ -1,7 +1,7 @@
 """organiser sessions, deactivated accounts, login failures per account and address
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01 10:00:00.000000
 
 """
@@ -11,13 +11,14 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('organisers', schema=None) as batch_op:
+    # A rebuild of the table (batch mode) must keep AUTOINCREMENT: ids are never reused (0002).
+    with op.batch_alter_table('organisers', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('deactivated_at', sa.DateTime(), nullable=True))
 
     op.create_table('organiser_sessions',
@@ -56,5 +57,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_organiser_sessions_organiser_id'))
 
     op.drop_table('organiser_sessions')
-    with op.batch_alter_table('organisers', schema=None) as batch_op:
+    with op.batch_alter_table('organisers', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.drop_column('deactivated_at')

@@ -1,0 +1,140 @@
+"""Every form of the site works over HTTPS, posted as a browser would (Referer as the page's policy allows)."""
+
+import pytest
+from browsing import Browser, referrer
+from conftest import valid_registration
+from mailtools import manage_path
+from organisers_support import EMAIL, PASSWORD, add_organiser, register
+from sqlalchemy import select
+
+from jnt.models import REMOTE, Registration, db
+
+REGISTRATION_FORMS = {"registration.submit"}
+MANAGEMENT_FORMS = {"manage.switch", "manage.cancel"}
+ORGANISER_FORMS = {
+    "organisers.auth.authenticate",
+    "organisers.auth.logout",
+    "organisers.actions.perform",
+    "organisers.checkin.toggle",
+}
+
+
+def browser(app) -> Browser:
+    return Browser(app, app.response_class, use_cookies=True)
+
+
+def endpoints(app, browser: Browser) -> set[str]:
+    """The endpoints the browser posted to."""
+    adapter = app.url_map.bind("localhost")
+    return {adapter.match(path, method="POST")[0] for path in browser.posted}
+
+
+def registered(app, email: str) -> str:
+    """Register through the form over HTTPS; returns the private link's path from the e-mail."""
+    visitor = browser(app)
+    visitor.get("/inscription")
+    assert visitor.submit("/inscription", valid_registration(email=email)).status_code == 303
+    return manage_path(app, email)
+
+
+def people(app) -> dict[str, tuple[str, str]]:
+    with app.app_context():
+        return {r.email: (r.mode, r.status) for r in db.session.scalars(select(Registration))}
+
+
+def test_every_post_route_has_its_https_test(app):
+    posted = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+    assert posted == REGISTRATION_FORMS | MANAGEMENT_FORMS | ORGANISER_FORMS
+
+
+def test_registration_forms_over_https(app):
+    plain = browser(app)
+    plain.get("/inscription")
+    assert plain.submit("/inscription", valid_registration(email="a@example.org")).status_code == 303
+    assert plain.get("/inscription/confirmation").status_code == 200
+    htmx = browser(app)
+    htmx.get("/inscription")
+    response = htmx.submit("/inscription", valid_registration(email="b@example.org"), htmx=True)
+    assert response.status_code == 200 and "HX-Push-Url" in response.headers
+    again = browser(app)
+    again.get("/inscription")
+    assert again.submit("/inscription", valid_registration(email="a@example.org")).status_code == 409
+    assert set(people(app)) == {"a@example.org", "b@example.org"}
+    assert endpoints(app, plain) | endpoints(app, htmx) | endpoints(app, again) == REGISTRATION_FORMS
+
+
+def test_management_forms_over_https(app):
+    """Switch twice and cancel from the private link: the page's referrer policy must let its forms through."""
+    path = registered(app, "ann@example.org")
+    visitor = browser(app)
+    visitor.get(path)
+    assert visitor.submit("/mode").status_code == 303
+    assert people(app)["ann@example.org"][0] == REMOTE
+    visitor.get(path)
+    assert visitor.submit("/mode").status_code == 303
+    assert people(app)["ann@example.org"][0] != REMOTE
+    visitor.get(path + "/annuler")
+    response = visitor.submit("/annuler")
+    assert response.status_code == 303 and response.headers["Location"] == "/inscription/annulee"
+    assert people(app) == {}
+    assert endpoints(app, visitor) == MANAGEMENT_FORMS
+
+
+def test_management_pages_never_send_their_address_as_referrer(app):
+    """Whatever the page asks of the browser, the token never leaves in a Referer, to this site or another."""
+    path = registered(app, "ann@example.org")
+    token = path.split("/")[3]
+    visitor = browser(app)
+    for page in (path, path + "/annuler"):
+        visitor.get(page)
+        for target in ("https://localhost/static/css/jnt.css", "https://localhost" + page, "https://autre.example/"):
+            sent = referrer(visitor.policy, visitor.page_url, target)
+            assert sent is None or token not in sent, (page, target, sent)
+
+
+def test_https_form_post_from_another_site_is_still_refused(app):
+    """The referrer check stays on: a post whose Referer names another site is refused."""
+    visitor = browser(app)
+    visitor.get(registered(app, "ann@example.org"))
+    form = next(f for f in visitor.page.forms if f["action"].endswith("/mode"))
+    forged = visitor.post(form["action"], data=form["fields"], headers={"Referer": "https://autre.example/"})
+    assert forged.status_code == 400
+    assert people(app)["ann@example.org"][0] != REMOTE
+
+
+@pytest.fixture
+def crowd(make_app):
+    """One seat: Ann holds it, Bob and Chloé wait; an organiser account."""
+    app = make_app(IN_PERSON_CAPACITY=1)
+    ids = [register(app, n=n, last_name=name) for n, name in enumerate(["Ann", "Bob", "Chloe"])]
+    add_organiser(app)
+    return app, ids
+
+
+def test_organiser_forms_over_https(crowd):
+    app, (ann, bob, chloe) = crowd
+    organiser = browser(app)
+    organiser.get("/organisateurs/connexion")
+    response = organiser.submit("/connexion", {"email": EMAIL, "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/organisateurs/"
+    assert organiser.get("/organisateurs/", query_string={"q": "Bob", "tri": "nom"}).status_code == 200
+    for export in ("/organisateurs/export.csv", "/organisateurs/export.xlsx"):
+        assert organiser.get(export).status_code == 200
+    organiser.get("/organisateurs/")
+    # Chloé cannot be promoted (no free seat: refused, but the form works); then her turn comes.
+    for registration_id, action in ((chloe, "promouvoir"), (ann, "distanciel"), (bob, "annuler")):
+        organiser.get(f"/organisateurs/inscriptions/{registration_id}/{action}")
+        assert organiser.submit(f"/{action}").status_code == 303, action
+    assert organiser.get("/organisateurs/").status_code == 200
+    for htmx in (False, True):
+        organiser.get("/organisateurs/pointage")
+        response = organiser.submit(f"/pointage/{chloe}/present", htmx=htmx)
+        assert response.status_code == (200 if htmx else 303)
+        organiser.get("/organisateurs/pointage")
+        response = organiser.submit(f"/pointage/{chloe}/absent", htmx=htmx)
+        assert response.status_code == (200 if htmx else 303)
+    organiser.get("/organisateurs/")
+    response = organiser.submit("/deconnexion")
+    assert response.status_code == 303 and response.headers["Location"] == "/organisateurs/connexion"
+    assert organiser.get("/organisateurs/").status_code == 303  # logged out
+    assert endpoints(app, organiser) == ORGANISER_FORMS
