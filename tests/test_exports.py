@@ -53,7 +53,10 @@ def test_csv_export_opens_with_accents_and_neutralised_formulas(org):
     assert trap["Organisation"] == "'+33 6 12 34 56 78"
     assert trap["Fonction"] == '\'-Cheffe; "projet"'
     assert trap["Besoins d’accessibilité"] == "'@SUM(A1)\nsur deux lignes"
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", trap["Date d’inscription"]) and trap["Présence enregistrée le"] == ""
+    assert (
+        re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", trap["Date d’inscription"])
+        and trap["Présence enregistrée le"] == ""
+    )
     other = people["personne3@example.org"]
     assert other["Prénom"] == "'\tTab" and other["Nom"] == "'\rRetour" and other["Mode"] == "À distance"
     for row in rows:
