@@ -29,6 +29,9 @@ max_requests_jitter = 200
 # X-Forwarded-* are trusted only through the app's TRUSTED_PROXIES setting (ProxyFix), not here.
 forwarded_allow_ips = "127.0.0.1,::1"
 secure_scheme_headers = {}
+# Nor SCRIPT_NAME / PATH_INFO request headers from the proxy's address: the paths come from the request
+# line, and links from PUBLIC_URL, never from something a client could slip through.
+forwarder_headers = ""
 # Gunicorn 24+: no control socket in $HOME (shared path, unneeded: systemd sends the signals).
 control_socket_disable = True
 

@@ -26,6 +26,7 @@ from . import (
     throttle,
 )
 from .forms import csrf
+from .typography import FrenchTypography
 from .urls import App
 
 htmx = Htmx()
@@ -35,6 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, content, extensions, blueprints."""
     # JNT_INSTANCE_PATH moves instance/ (config.py, SQLite file, outbox) out of the code tree.
     app = App(__name__, instance_path=os.environ.get("JNT_INSTANCE_PATH") or None, instance_relative_config=True)
+    # French typography in every template's text, applied once when the template is compiled.
+    app.jinja_env.add_extension(FrenchTypography)
     config.load(app, test_config)
     logs.init_app(app)
     app.extensions["jnt_event"] = config.load_event(app)

@@ -11,6 +11,11 @@ def now() -> dt.datetime:
     return preview if preview else dt.datetime.now(dt.UTC)
 
 
+def event_over() -> bool:
+    """Whether the day has taken place (from its end on)."""
+    return now() >= current_app.extensions["jnt_event"].end
+
+
 def registration_open() -> bool:
     """Whether registrations are still accepted (strictly before the deadline)."""
     return now() < current_app.config["RSVP_DEADLINE"]

@@ -96,6 +96,9 @@ DEFAULTS = {
     # The site's public address: every absolute link (canonical, og:url, e-mails, calendar files) and every
     # redirect is built on it, never on the Host header; its path, if any, prefixes every link.
     "PUBLIC_URL": "http://127.0.0.1:5000",
+    # After the day, the event page links to the replay and the slides when these are set (http(s) URLs).
+    "REPLAY_URL": None,
+    "SLIDES_URL": None,
     # Video-conference link for remote attendees (reminders, calendar file); unset: "the link will follow".
     "VISIO_URL": None,
     # Outgoing e-mail, Flask-Mail's names. No MAIL_SERVER: messages are written as .eml files in instance/outbox/.
@@ -209,6 +212,10 @@ def check(app: Flask) -> None:
         if not isinstance(cfg[name], int) or isinstance(cfg[name], bool) or cfg[name] < 1:
             raise ConfigError(f"{name} : entier strictement positif attendu ({cfg[name]!r})")
     check_contact(cfg)
+    for name in ("REPLAY_URL", "SLIDES_URL"):
+        value = cfg[name]
+        if value is not None and (not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https")):
+            raise ConfigError(f"{name} : adresse http(s) complète attendue ({value!r})")
     hosts = cfg["TRUSTED_HOSTS"]
     if hosts is not None and (
         not isinstance(hosts, list | tuple) or not hosts or not all(isinstance(h, str) and h for h in hosts)

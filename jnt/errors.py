@@ -6,6 +6,8 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .typography import french
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -26,6 +28,7 @@ CSRF_MESSAGE = (
 
 def render_error(code: int, title: str, text: str):
     """The error page, or only its message for an htmx request (swapped in place)."""
+    title, text = french(title), french(text)
     if not request.htmx:
         return render_template("errors/error.html", code=code, title=title, text=text), code
     # htmx: show the message above the page's content, keeping what the visitor typed.

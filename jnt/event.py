@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .event_types import Event, Organiser, Product, Segment, Slot, Speaker, Venue
+from .typography import french
 
 DEFAULT_FILE = Path(__file__).parent / "content" / "jnt-2023.toml"
 
@@ -85,9 +86,24 @@ def _clock(day: dt.datetime, hhmm: str, where: str) -> dt.datetime:
     return dt.datetime.combine(day.date(), t, tzinfo=day.tzinfo)
 
 
+# Fields that are not prose: identifiers, codes and addresses keep their characters.
+NOT_PROSE = {"url", "timezone", "acronym", "country", "postal_code", "start", "end"}
+
+
+def typeset(value, key: str = ""):
+    """The content's prose with French typography (« Lieu : » gets its no-break space), recursively."""
+    if isinstance(value, dict):
+        return {k: typeset(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typeset(v, key) for v in value]
+    if isinstance(value, str) and key not in NOT_PROSE:
+        return french(value)
+    return value
+
+
 def parse(data: dict) -> Event:
-    """Validate the raw TOML data and build the Event."""
-    root = _Reader(data, "")
+    """Validate the raw TOML data and build the Event (prose typeset the French way)."""
+    root = _Reader(typeset(data), "")
     ev = root.table("event")
     try:
         tz = ZoneInfo(ev.text("timezone"))

@@ -24,7 +24,7 @@ bp = Blueprint("exports", __name__)
 PARIS = ZoneInfo("Europe/Paris")
 HEADER = (
     "Nom", "Prénom", "Adresse e-mail", "Organisation", "Type de structure", "Fonction", "Mode",
-    "Statut", "Besoins d’accessibilité", "Inscrit le", "Présent le",
+    "Statut", "Besoins d’accessibilité", "Date d’inscription", "Présence enregistrée le",
 )  # fmt: skip
 # A cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

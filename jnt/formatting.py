@@ -37,8 +37,7 @@ def short_datetime_fr(value: dt.datetime) -> str:
 def deadline_fr(deadline: dt.datetime) -> str:
     """The RSVP deadline as the last moment still open, with the time zone named."""
     last = _local(deadline) - dt.timedelta(minutes=1)
-    offset = int(last.utcoffset().total_seconds() // 3600)
-    return f"jusqu’au {date_fr(last)} à {hour_fr(last)} (heure de Paris, UTC{offset:+d})"
+    return f"jusqu’au {date_fr(last)} à {hour_fr(last)} (heure de Paris)"
 
 
 def lower_first(text: str) -> str:

@@ -11,6 +11,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .models import IN_PERSON, REMOTE
+from .typography import french
 
 csrf = CSRFProtect()
 
@@ -90,7 +91,7 @@ class RegistrationForm(FlaskForm):
         "Adresse e-mail",
         filters=[_strip],
         validators=[DataRequired(REQUIRED), length(254)],
-        description="Format attendu : nom@domaine.fr",
+        description=french("Format attendu : nom@domaine.fr"),
         render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"},
     )
     organisation = text_field(
@@ -104,7 +105,7 @@ class RegistrationForm(FlaskForm):
         "Besoins d’accessibilité (facultatif)",
         filters=[_strip],
         validators=[Optional(), length(1000), no_control_characters(multiline=True), visible_text],
-        description=(
+        description=french(
             "Indiquez seulement ce dont vous aurez besoin sur place (par exemple : accès en fauteuil roulant, "
             "interprétation en langue des signes, sous-titrage). Ces informations peuvent concerner votre santé : "
             "seules les équipes qui préparent l’accueil les voient, elles ne figurent dans aucun e-mail et sont "
@@ -131,8 +132,10 @@ class RegistrationForm(FlaskForm):
         if info.smtputf8:
             # Most mail servers cannot deliver it, and it is usually a typo (élodie@ for elodie@).
             raise ValidationError(
-                "Saisissez l’adresse sans accent ni caractère spécial avant le « @ », "
-                "par exemple elodie.martin@domaine.fr."
+                french(
+                    "Saisissez l’adresse sans accent ni caractère spécial avant le « @ », "
+                    "par exemple elodie.martin@domaine.fr."
+                )
             )
         field.data = info.normalized.lower()
 
@@ -142,7 +145,7 @@ class RegistrationForm(FlaskForm):
 
     def validate_mode(self, field):
         if field.data not in dict(MODES):
-            raise ValidationError("Choisissez « en présentiel » ou « à distance ».")
+            raise ValidationError(french("Choisissez « en présentiel » ou « à distance »."))
 
 
 class ModeForm(FlaskForm):
@@ -152,7 +155,7 @@ class ModeForm(FlaskForm):
 
     def validate_mode(self, field):
         if field.data not in dict(MODES):
-            raise ValidationError("Choisissez « en présentiel » ou « à distance ».")
+            raise ValidationError(french("Choisissez « en présentiel » ou « à distance »."))
 
 
 class CancelForm(FlaskForm):

@@ -40,7 +40,11 @@ def build(remote: bool = False) -> bytes:
     item.add("transp", "OPAQUE")
     if remote:
         item.add("location", visio or event.venue.remote.capitalize())
-        how = f"Lien de la {event.venue.remote} : {visio}" if visio else "Le lien de connexion sera envoyé par e-mail."
+        how = (
+            f"Lien de la {event.venue.remote}\u00a0: {visio}"
+            if visio
+            else "Le lien de connexion sera envoyé par e-mail."
+        )
         item.add("description", f"{event.description}\n\nÀ distance. {how}\n\n{page}")
     else:
         item.add("location", f"{event.venue.name}, {event.venue.address}")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from . import booking, ical, outbox
 from .models import REMOTE, WAITING, OutboxMessage, Registration, db, utcnow
 from .tokens import new_token
+from .typography import french
 from .urls import public_url
 
 # A new link is not sent again within this delay (e-mail bombing; a link just sent stays valid).
@@ -27,6 +28,7 @@ def _queue(kind: str, key: str, registration: Registration, subject: str, calend
         practical_url=public_url("site.practical"),
         contact_email=cfg["CONTACT_EMAIL"],
     )
+    subject = french(subject)  # written in this module: « Rappel : … »
     text = render_template(f"mail/{kind}.txt", **context)
     # Mail clients keep inline styles only: the layout's <style> block is moved onto each element.
     html = css_inline.inline(render_template(f"mail/{kind}.html", **context))

@@ -17,6 +17,7 @@ from . import booking, clock, errors, ical, lifecycle, seats
 from .forms import CancelForm, ModeForm
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 from .tokens import RedactTokens, hash_token
+from .typography import french
 
 bp = Blueprint("manage", __name__, url_prefix="/inscription")
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ TOKEN = "<string(minlength=32, maxlength=64):token>"  # noqa: S105 - a URL rule,
 # whole address, token included, with every request for a stylesheet or font (proxy and CDN logs
 # record referrers), and turning the referrer check off would weaken every form of the site.
 REFERRER_POLICY = "strict-origin"
-CLOSED = "La date limite est passée : l’inscription ne peut plus être modifiée ni annulée en ligne."
+CLOSED = french("La date limite est passée : l’inscription ne peut plus être modifiée ni annulée en ligne.")
 
 
 def _find(token: str) -> Registration:
@@ -97,7 +98,7 @@ def switch(token: str):
     else:
         message = ("success", "Vous participerez en présentiel : une place vous est attribuée.")
     db.session.commit()
-    flash(message[1], message[0])
+    flash(french(message[1]), message[0])
     return redirect(url_for(".show", token=token), 303)
 
 

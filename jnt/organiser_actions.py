@@ -8,6 +8,7 @@ from . import audit, lifecycle, seats
 from .models import IN_PERSON, WAITING, Registration, db
 from .organiser_auth import login_required
 from .organiser_forms import ActionForm
+from .typography import french
 
 bp = Blueprint("actions", __name__, url_prefix="/inscriptions")
 
@@ -24,21 +25,25 @@ ACTIONS = {
     "promouvoir": Action(
         "promouvoir",
         "Attribuer une place en présentiel",
-        "Attribuer une place en présentiel à cette personne de la liste d’attente ?",
+        french("Attribuer une place en présentiel à cette personne de la liste d’attente ?"),
         "Attribuer la place",
     ),
     "distanciel": Action(
         "distanciel",
         "Passer à distance",
-        "Faire participer cette personne à distance ? Sa place en présentiel (ou sa place dans la "
-        "liste d’attente) est libérée et revient à la première personne en attente.",
+        french(
+            "Faire participer cette personne à distance ? Sa place en présentiel (ou sa place dans la "
+            "liste d’attente) est libérée et revient à la première personne en attente."
+        ),
         "Passer à distance",
     ),
     "annuler": Action(
         "annuler",
         "Annuler l’inscription",
-        "Annuler cette inscription ? Ses données sont supprimées et sa place en présentiel revient "
-        "à la première personne en attente. Cette action est définitive.",
+        french(
+            "Annuler cette inscription ? Ses données sont supprimées et sa place en présentiel revient "
+            "à la première personne en attente. Cette action est définitive."
+        ),
         "Annuler l’inscription",
     ),
 }
@@ -98,14 +103,14 @@ def perform(registration_id: int, action: str):
         return page, 409
     if not allowed(action, registration):
         db.session.rollback()
-        flash("Cette action n’est plus possible : l’inscription a changé entre-temps.", "warning")
+        flash(french("Cette action n’est plus possible : l’inscription a changé entre-temps."), "warning")
         return redirect(url_for("organisers.dashboard"), 303)
     name = registration.full_name
     promoted = None
     if action == "promouvoir":
         if not lifecycle.promote(registration):
             db.session.rollback()
-            flash("Aucune place en présentiel n’est libre : la personne reste en liste d’attente.", "error")
+            flash(french("Aucune place en présentiel n’est libre : la personne reste en liste d’attente."), "error")
             return redirect(url_for("organisers.dashboard"), 303)
         message = f"{name} a maintenant une place en présentiel."
     elif action == "distanciel":

@@ -60,9 +60,9 @@ def seat_status() -> seats.SeatStatus:
     return seats.SeatStatus(app.config["IN_PERSON_CAPACITY"], row[0] if row else 0)
 
 
-def _seats_html() -> bytes:
-    """The seat sentence for the current count (one query; HTML rendered once per value)."""
-    status = seat_status()
+def _seats_html(status: seats.SeatStatus | None = None) -> bytes:
+    """The seat sentence for the current count (one query, unless given; HTML rendered once per value)."""
+    status = status or seat_status()
     key = (status.capacity, status.remaining)
     cache = _store("jnt_seat_html")
     html = cache.get(key)
@@ -93,14 +93,14 @@ def page(key: tuple, render) -> bytes:
     return b"".join((before, _seats_html(), after)) if has_seats else before
 
 
-def respond(key: tuple, render, vary: str) -> Response:
+def respond(key: tuple, render, vary: str, status: seats.SeatStatus | None = None) -> Response:
     """The page as a finished response: compressed as accepted, with its ETag, or a 304 when unchanged.
 
     Each representation (page, seat sentence, encoding) is compressed and hashed once, so a
     request costs the seat query and a dictionary look-up, not a render, a compression and a hash.
     """
     before, after, has_seats = _parts(key, render)
-    seats_html = _seats_html() if has_seats else b""
+    seats_html = _seats_html(status) if has_seats else b""
     encoding = html_cache.encoding_for(request.headers.get("Accept-Encoding", ""))
     variants = _store("jnt_page_variants")
     variant = variants.get((key, seats_html, encoding))

@@ -33,7 +33,10 @@ def render_tab(tab: Tab, canonical_endpoint: str):
     template = "site/_tabs.html" if partial else "site/event.html"
     # Everything the HTML depends on, except the seat count (spliced in by pagecache). Links are built on
     # PUBLIC_URL (urls.py), so no header the client sends (Host, X-Forwarded-*) can change the bytes.
-    key = (tab.slug, canonical_endpoint, partial, clock.registration_open())
+    # The JSON-LD's availability follows whether the in-person seats are all taken: part of the key.
+    status = pagecache.seat_status()
+    phase = (clock.registration_open(), clock.event_over(), status.full)
+    key = (tab.slug, canonical_endpoint, partial, phase)
     return pagecache.respond(
         key,
         lambda: render_template(
@@ -41,10 +44,11 @@ def render_tab(tab: Tab, canonical_endpoint: str):
             tab=tab,
             tabs=TABS,
             canonical_url=public_url(canonical_endpoint),
-            json_ld=json_ld(current_app.extensions["jnt_event"]),
+            json_ld=json_ld(current_app.extensions["jnt_event"], status),
             seats_html=pagecache.SEATS_MARK,
         ),
         vary="HX-Request, HX-History-Restore-Request",
+        status=status,
     )
 
 
@@ -93,8 +97,25 @@ def privacy():
     return render_template("site/donnees_personnelles.html")
 
 
-def json_ld(event) -> dict:
-    """The schema.org Event description of the day (rendered into the cached page)."""
+IN_STOCK, SOLD_OUT = "https://schema.org/InStock", "https://schema.org/SoldOut"
+
+
+def offers(status: seats.SeatStatus) -> list[dict]:
+    """One free offer per mode; availability only while registration is open (SoldOut when in person is full)."""
+    open_now = clock.registration_open()
+    deadline = current_app.config["RSVP_DEADLINE"].astimezone(current_app.extensions["jnt_event"].tz)
+    result = []
+    for name, available in (("Participation en présentiel", not status.full), ("Participation à distance", True)):
+        offer = {"@type": "Offer", "name": name, "price": 0, "priceCurrency": "EUR"}
+        offer |= {"url": public_url("registration.form"), "validThrough": deadline.isoformat()}
+        if open_now:
+            offer["availability"] = IN_STOCK if available else SOLD_OUT
+        result.append(offer)
+    return result
+
+
+def json_ld(event, status: seats.SeatStatus) -> dict:
+    """The schema.org Event description of the day (rendered into the cached page, keyed by its state)."""
     v = event.venue
     return {
         "@context": "https://schema.org",
@@ -123,7 +144,7 @@ def json_ld(event) -> dict:
             {"@type": "VirtualLocation", "name": v.remote.capitalize()},
         ],
         "organizer": [{"@type": "GovernmentOrganization", "name": o.name, "url": o.url} for o in event.organisers],
-        "offers": {"@type": "Offer", "price": 0, "priceCurrency": "EUR", "availability": "https://schema.org/InStock"},
+        "offers": offers(status),
     }
 
 
@@ -135,6 +156,7 @@ def _globals() -> dict:
         "preview_now": cfg["PREVIEW_NOW"],
         "deadline_text": formatting.deadline_fr(cfg["RSVP_DEADLINE"]),
         "registration_open": clock.registration_open,
+        "event_over": clock.event_over,
         "seat_status": seats.status,
     }
 

@@ -22,7 +22,9 @@ RULES = (
     # A colon that ends a word (« Lieu : », « Lieu: »), not one inside a URL or a time (« http:// », « 10:00 »).
     # At the start of a piece (after an expression), only with a space before: « {{ h }}:{{ m }} » stays.
     (re.compile(rf"(?:(?<=[^\s:/]){SPACES}*|^{SPACES}+):(?=\s|$|[»)])"), f"{NBSP}:"),
-    (re.compile(rf"(?:(?<=\S){SPACES}*|^{SPACES}+)([;!?])(?=\s|$|[»)])"), rf"{NNBSP}\1"),
+    (re.compile(rf"(?:(?<=\S){SPACES}*|^{SPACES}+)([!?])(?=\s|$|[»)])"), rf"{NNBSP}\1"),
+    # « ; » only after a space: « &amp; » and other character references end with a bare « ; ».
+    (re.compile(rf"(?:(?<=\S)|^){SPACES}+;(?=\s|$)"), f"{NNBSP};"),
     (re.compile(rf"«{SPACES}*"), f"«{NBSP}"),
     (re.compile(rf"{SPACES}*»"), f"{NBSP}»"),
     (re.compile(r"(?<=\w)'(?=\w)"), "’"),

@@ -70,7 +70,7 @@ def test_checkin_mark_with_htmx_swaps_row_and_count(org):
 def test_checkin_undo_clears_the_mark(org):
     post_mark(org, 2, "present")
     response = post_mark(org, 2, "absent", htmx=True)
-    assert "Présent·e<span" in response.text and not checked_in(org.application)[2]
+    assert "Enregistrer la présence<span" in response.text and not checked_in(org.application)[2]
     with org.application.app_context():
         on_people = AuditEntry.registration_id.is_not(None)  # not the login's entry
         actions = db.session.scalars(db.select(AuditEntry.action).where(on_people).order_by(AuditEntry.id)).all()

@@ -18,12 +18,14 @@ def test_content_file_loads_the_announcement():
     event = load()
     assert event.title == "Journée Numérique & Territoires"
     assert event.start.isoformat() == "2023-01-18T09:00:00+01:00"
+    # Typeset at load: a no-break space inside « ».
     assert [s.title[:20] for s in event.programme] == [
         "Accueil des particip",
-        "Fonds « Transformati",
-        "Table-ronde « Commen",
-        "Un « Forum » sur la ",
+        "Fonds «\u00a0Transformati",
+        "Table-ronde «\u00a0Commen",
+        "Un «\u00a0Forum\u00a0» sur la ",
     ]
+    assert event.programme[1].kind == "1re séquence plénière"
     assert len(event.programme[1].speakers) == 6
     assert [o.acronym for o in event.organisers] == ["DINUM", "ANCT", "DITP"]
 

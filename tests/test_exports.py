@@ -53,7 +53,10 @@ def test_csv_export_opens_with_accents_and_neutralised_formulas(org):
     assert trap["Organisation"] == "'+33 6 12 34 56 78"
     assert trap["Fonction"] == '\'-Cheffe; "projet"'
     assert trap["Besoins d’accessibilité"] == "'@SUM(A1)\nsur deux lignes"
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", trap["Inscrit le"]) and trap["Présent le"] == ""
+    assert (
+        re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", trap["Date d’inscription"])
+        and trap["Présence enregistrée le"] == ""
+    )
     other = people["personne3@example.org"]
     assert other["Prénom"] == "'\tTab" and other["Nom"] == "'\rRetour" and other["Mode"] == "À distance"
     for row in rows:
@@ -70,7 +73,7 @@ def test_xlsx_export_read_back_with_openpyxl(org):
     trap = by_email(rows)["personne2@example.org"]
     assert trap["Nom"] == '\'=HYPERLINK("http://x")' and trap["Prénom"] == "Hélène"
     assert trap["Organisation"] == "'+33 6 12 34 56 78"
-    assert trap["Inscrit le"].year >= 2023  # a real date cell, not text
+    assert trap["Date d’inscription"].year >= 2023  # a real date cell, not text
     for row in sheet.iter_rows():
         assert all(cell.data_type != "f" for cell in row)
 

@@ -154,3 +154,15 @@ def test_organiser_actions_reach_the_app_log_at_info(tmp_path):
     exports = [line for line in server.logs().splitlines() if "export-csv" in line]
     assert len(exports) == 1 and re.search(r"\] INFO in \w+: ", exports[0])
     assert EMAIL not in server.logs()
+
+
+@pytest.mark.slow
+def test_script_name_header_from_the_proxy_address_is_not_believed(tmp_path):
+    # Requests come from 127.0.0.1, the proxy's address: gunicorn would believe SCRIPT_NAME from there.
+    with Gunicorn(tmp_path / "instance", {}, workers=1) as server:
+        slash = requests.get(
+            server.url + "/organisateurs", headers={"SCRIPT_NAME": "/piege"}, allow_redirects=False, timeout=10
+        )
+        prefixed = requests.get(server.url + "/piege/forum", headers={"SCRIPT_NAME": "/piege"}, timeout=10)
+    assert slash.status_code == 308 and slash.headers["Location"].endswith("/organisateurs/")  # was a 500
+    assert prefixed.status_code == 404  # the path is the request's own, not a prefix a header declares

@@ -4,7 +4,7 @@ import pytest
 from organisers_support import add_organiser, hidden_fields, login, page_token, register
 from sqlalchemy import delete, update
 
-from jnt import lifecycle, seats
+from jnt import lifecycle, organiser_actions, seats
 from jnt.models import (
     CONFIRMED,
     IN_PERSON,
@@ -116,7 +116,11 @@ def test_promote_from_waiting_list_when_seat_free(app, org):
 def test_promote_refused_when_no_seat_free(app, org):
     page = org.get("/organisateurs/inscriptions/5/promouvoir")
     assert "Aucune place n’est libre" in page.text and state(app, 5) == (IN_PERSON, WAITING)
-    act(org, 5, "promouvoir")
+    assert "Attribuer la place" not in page.text  # no button for an action that would be refused
+    # A POST sent anyway (a page opened while a seat was free) is refused too.
+    with app.app_context():
+        saw = organiser_actions.seen(db.session.get(Registration, 5))
+    org.post("/organisateurs/inscriptions/5/promouvoir", data={"csrf_token": page_token(page.text), "seen": saw})
     assert state(app, 5) == (IN_PERSON, WAITING)
     assert "Aucune place en présentiel n’est libre" in org.get("/organisateurs/").text
     with app.app_context():

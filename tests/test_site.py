@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from jnt.typography import french
+
 TAB_URLS = ["/", "/programme", "/infos-pratiques", "/forum"]
 PAGES = [*TAB_URLS, "/accessibilite", "/mentions-legales", "/donnees-personnelles", "/inscription"]
 HTMX = {"HX-Request": "true"}
@@ -44,7 +46,7 @@ FACTS = {
         "<strong>Claire Orosco</strong>, responsable du fonds pour la transformation de l’action publique",
         "<strong>Amélie Durozoy</strong>, coordinatrice du réseau des laboratoires d’innovation",
         "<strong>Gwenaëlle Martinet</strong>, conseillère auprès du directeur général, cheffe de projet « France Relance »",
-        "agence nationale de la sécurité des systèmes d&#39;information (ANSSI)",
+        "Agence nationale de la sécurité des systèmes d’information (ANSSI)",
         "Des pitchs de présentation/démonstration de projets lauréats sont également prévus.",
         "Table-ronde « Comment accélérer la mutualisation des produits et services numériques entre acteurs publics ? »",
         "2e séquence plénière",
@@ -64,7 +66,7 @@ FACTS = {
         "Nous encourageons toutefois vivement une participation <em>in situ</em>",
         "Le nombre de places étant limité",
         "avant le 6 janvier 2023",
-        "jusqu’au jeudi 5 janvier 2023 à 23h59 (heure de Paris, UTC+1)",
+        "jusqu’au jeudi 5 janvier 2023 à 23h59 (heure de Paris)",
         "SGAR et chargés de transformation numérique",
         "Direction interministérielle du numérique (DINUM)",
         "Agence nationale de la cohésion des territoires (ANCT)",
@@ -89,7 +91,8 @@ def html_of(client, url, **kw):
 
 @pytest.mark.parametrize(("url", "fact"), [(u, f) for u, facts in FACTS.items() for f in facts])
 def test_announcement_fact_on_its_page(client, url, fact):
-    assert fact in html_of(client, url)
+    # The announcement's words, with French typography (« 1re », ’, no-break spaces).
+    assert french(fact.replace("&#39;", "'")) in html_of(client, url)
 
 
 # Statements the announcement does not make, and a word a visitor cannot place.

@@ -39,7 +39,7 @@ def test_organiser_logs_in_searches_and_checks_in_from_phone(phone):
     expect(rows.first).to_contain_text("Lefèvre")
     expect(page).to_have_url(url + "/organisateurs/pointage?q=lefev")
     page.locator("#resultats li button").tap()
-    expect(rows.first).to_contain_text("Présent·e à")
+    expect(rows.first).to_contain_text("Présence enregistrée à")
     expect(page.locator("#compteur")).to_contain_text("1 présent sur 3 attendus")
     expect(page).to_have_url(url + "/organisateurs/pointage?q=lefev")  # swapped in place, no reload
 

@@ -1,0 +1,127 @@
+"""The typography checker over everything the site shows or sends: zero faults.
+
+Pages in each state (open, closed, after the day; form errors, confirmation, waiting list,
+duplicate), their htmx fragments, the management pages, the organisers' pages, every kind
+of e-mail (subject, text and HTML) and the calendar files.
+"""
+
+import icalendar
+import pytest
+from conftest import CLOSED_NOW, form_fields, valid_registration
+from mailtools import manage_path, outbox_rows
+from mailtools import register as register_in_browser
+from organisers_support import add_organiser, login, page_token
+from site_pages import FRAGMENTS, PUBLIC_PAGES
+from typography_check import faults, visible_text
+
+from jnt.models import Registration, db
+
+AFTER_THE_DAY = "2023-01-19T10:00:00+01:00"
+HTMX = {"HX-Request": "true"}
+
+
+def check(what: str, text: str) -> list[str]:
+    return [f"{what} — {fault}" for fault in faults(text)]
+
+
+def pages(client, urls, headers=None) -> list[str]:
+    found = []
+    for url in urls:
+        response = client.get(url, headers=headers or {})
+        found += check(url, visible_text(response.text))
+    return found
+
+
+@pytest.mark.parametrize("now", [None, CLOSED_NOW, AFTER_THE_DAY], ids=["ouvert", "clos", "après"])
+def test_public_pages_and_fragments(make_app, now):
+    app = make_app(**({"PREVIEW_NOW": now} if now else {}))
+    client = app.test_client()
+    found = pages(client, PUBLIC_PAGES) + pages(client, FRAGMENTS, HTMX)
+    assert found == [], "\n".join(found)
+
+
+def test_registration_journey_and_e_mails(make_app):
+    app = make_app(IN_PERSON_CAPACITY=1)
+    found = []
+    for headers in ({}, HTMX):
+        client = app.test_client()
+        form = client.get("/inscription").text
+        invalid = client.post("/inscription", data={**form_fields(form), "email": "pas-une-adresse"}, headers=headers)
+        found += check("formulaire en erreur", visible_text(invalid.text))
+    ann, bob, again = app.test_client(), app.test_client(), app.test_client()
+    register_in_browser(ann, email="ann@example.org")
+    register_in_browser(bob, email="bob@example.org")  # waiting list
+    found += pages(ann, ["/inscription/confirmation"]) + pages(bob, ["/inscription/confirmation"])
+    ann_page = manage_path(app, "ann@example.org")
+    found += pages(ann, [ann_page, ann_page + "/annuler"])
+    # Ann goes remote: Bob is promoted (promotion e-mail), Ann sees the flash message.
+    token = page_token(ann.get(ann_page).text)
+    switched = ann.post(ann_page + "/mode", data={"csrf_token": token, "mode": "remote"}, follow_redirects=True)
+    assert "Vous participerez à distance" in switched.text
+    found += check("après changement de mode", visible_text(switched.text))
+    duplicate = register_in_browser(again, email="bob@example.org")
+    found += check("adresse déjà inscrite", visible_text(duplicate.text))
+    app.test_cli_runner().invoke(args=["send-reminders"])
+    for row in outbox_rows(app):
+        found += check(f"e-mail {row.dedupe_key} (objet)", row.subject)
+        found += check(f"e-mail {row.dedupe_key} (texte)", row.body_text)
+        found += check(f"e-mail {row.dedupe_key} (HTML)", visible_text(row.body_html))
+        if row.ics:
+            found += calendar_faults(row.dedupe_key, row.ics)
+    assert {row.dedupe_key.split(":")[0] for row in outbox_rows(app)} >= {"confirmation", "promotion", "reminder"}
+    # Cancelling deletes the row and its e-mails: last.
+    cancel_token = page_token(ann.get(ann_page + "/annuler").text)
+    cancelled = ann.post(ann_page + "/annuler", data={"csrf_token": cancel_token}, follow_redirects=True)
+    found += check("après annulation", visible_text(cancelled.text))
+    assert found == [], "\n".join(found)
+
+
+def calendar_faults(what: str, ics: str | bytes) -> list[str]:
+    found = []
+    for event in icalendar.Calendar.from_ical(ics).walk("VEVENT"):
+        for name in ("SUMMARY", "DESCRIPTION", "LOCATION"):
+            if name in event:
+                found += check(f"agenda {what} {name}", str(event[name]))
+    return found
+
+
+def test_calendar_files(client):
+    assert calendar_faults("public", client.get("/evenement.ics").data) == []
+
+
+def test_organiser_pages(make_app):
+    app = make_app(IN_PERSON_CAPACITY=1)
+    add_organiser(app)
+    for email in ("ann@example.org", "bob@example.org"):
+        register_in_browser(app.test_client(), email=email)
+    client = app.test_client()
+    found = pages(client, ["/organisateurs/connexion"])
+    refused = login(client, password="pas le bon mot de passe")
+    found += check("connexion refusée", visible_text(refused.text))
+    login(client)
+    with app.app_context():
+        ids = [r.id for r in db.session.scalars(db.select(Registration).order_by(Registration.id))]
+    urls = ["/organisateurs/", "/organisateurs/pointage", "/organisateurs/pointage/emargement"]
+    urls += [f"/organisateurs/inscriptions/{ids[1]}/{action}" for action in ("promouvoir", "distanciel", "annuler")]
+    found += pages(client, urls) + pages(client, ["/organisateurs/", "/organisateurs/pointage"], HTMX)
+    token = page_token(client.get("/organisateurs/pointage").text)
+    marked = client.post(f"/organisateurs/pointage/{ids[0]}/present", data={"csrf_token": token}, headers=HTMX)
+    found += check("pointage", visible_text(marked.text))
+    assert found == [], "\n".join(found)
+
+
+def test_error_pages(client):
+    found = pages(client, ["/page-qui-n-existe-pas"])
+    no_csrf = client.post("/inscription", data=valid_registration())
+    found += check("jeton CSRF absent", visible_text(no_csrf.text))
+    assert found == [], "\n".join(found)
+
+
+def test_late_form(make_app):
+    app = make_app()
+    client = app.test_client()
+    form = client.get("/inscription").text
+    app.config["PREVIEW_NOW"] = make_app(PREVIEW_NOW=CLOSED_NOW).config["PREVIEW_NOW"]
+    late = client.post("/inscription", data={**form_fields(form), **valid_registration()})
+    assert late.status_code == 403
+    assert check("formulaire envoyé trop tard", visible_text(late.text)) == []
