@@ -43,7 +43,7 @@ def index():
     q = _query_text()
     context = {"people": expected(q), "q": q, "tally": tally()}
     partial = request.htmx and not request.htmx.history_restore_request
-    template = "organisers/_checkin_results.html" if partial else "organisers/checkin.html"
+    template = "organisers/_checkin_search.html" if partial else "organisers/checkin.html"
     response = make_response(render_template(template, **context))
     response.vary.update(("HX-Request", "HX-History-Restore-Request"))
     return response

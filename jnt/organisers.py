@@ -38,7 +38,7 @@ def dashboard():
     criteria = Criteria.from_args(request.args)
     return respond(
         "organisers/dashboard.html",
-        "organisers/_registrations.html",
+        "organisers/_registrations_update.html",
         counts=counts(),
         criteria=criteria,
         page=registrations(criteria),

@@ -42,6 +42,13 @@
       var selected = document.querySelector('[role="tab"][aria-selected="true"]');
       if (selected) selected.focus();
     }
+    // A swapped part may name the page's new title (a list's page 2 of 3, say).
+    var titled = (root.matches && root.matches("[data-jnt-title]")) ? root : root.querySelector && root.querySelector("[data-jnt-title]");
+    if (titled) document.title = titled.getAttribute("data-jnt-title");
+    // A link may say where focus goes once its content is in (pagination: the results, not <body>).
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var after = source && source.getAttribute && source.getAttribute("data-jnt-focus-after");
+    if (after && document.querySelector(after)) document.querySelector(after).focus();
     // Forms and messages: focus what the visitor must read next (errors, confirmation).
     var target = (root.matches && root.matches("[data-jnt-focus]")) ? root : root.querySelector && root.querySelector("[data-jnt-focus]");
     if (target) target.focus();

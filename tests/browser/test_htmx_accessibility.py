@@ -1,0 +1,119 @@
+"""htmx updates a keyboard or screen-reader user can follow: focus after each swap, one persistent status region."""
+
+import pytest
+from organisers_support import EMAIL, PASSWORD, add_organiser, register
+from playwright.sync_api import expect
+from server import Gunicorn
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SAME_ELEMENT = "([before]) => before === document.getElementById('statut')"
+
+
+@pytest.fixture
+def checkin(tmp_path, make_app, browser):
+    """The check-in page on a phone, logged in, three people expected."""
+    app = make_app(IN_PERSON_CAPACITY=3)
+    add_organiser(app)
+    ids = [
+        register(app, n=n, first_name="Alice", last_name=name) for n, name in enumerate(["Durand", "Martin", "Petit"])
+    ]
+    settings = {"IN_PERSON_CAPACITY": 3, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+    with Gunicorn(tmp_path, settings, workers=1) as server:
+        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        page.goto(server.url + "/organisateurs/connexion?suivant=/organisateurs/pointage")
+        page.fill("#email", EMAIL)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page.locator("h1")).to_have_text("Pointage des présents")
+        yield page, ids
+        context.close()
+
+
+def focused_id(page) -> str:
+    return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def test_check_in_with_the_keyboard_keeps_focus_and_announces(checkin):
+    page, ids = checkin
+    status = page.locator("#statut")
+    before = status.element_handle()
+    button = page.locator(f"#pointage-{ids[0]}")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#personne-{ids[0]}")).to_contain_text("Présence enregistrée à")
+    expect(status).to_contain_text("Alice Durand\u00a0: présence enregistrée à")
+    expect(status).to_contain_text("1 présent sur 3 attendus")
+    assert focused_id(page) == f"pointage-{ids[0]}"  # the row's new button, not <body>
+    page.keyboard.press("Enter")  # undo, still from the keyboard
+    expect(page.locator(f"#personne-{ids[0]}")).not_to_contain_text("Présence enregistrée")
+    expect(status).to_contain_text("Alice Durand\u00a0: pointage annulé – 0 présent sur 3 attendus")
+    assert focused_id(page) == f"pointage-{ids[0]}"
+    assert page.evaluate(SAME_ELEMENT, [before])  # the same live region, only its text changed
+
+
+def test_search_results_are_announced_by_the_persistent_region(checkin):
+    page, _ids = checkin
+    status = page.locator("#statut")
+    before = status.element_handle()
+    page.fill("#q", "mart")
+    expect(status).to_have_text("1 personne correspond")
+    page.fill("#q", "zzz")
+    expect(status).to_have_text("Aucune personne ne correspond à «\u00a0zzz\u00a0»")
+    assert page.evaluate(SAME_ELEMENT, [before])
+    # One live region per screen, and never around the results or the counter.
+    assert page.locator("[aria-live], [role=status]").count() == 1
+    assert page.locator("#resultats").evaluate("el => !el.closest('[aria-live], [role=status]')")
+
+
+@pytest.fixture
+def dashboard(tmp_path, make_app, browser):
+    """The dashboard on a desktop, logged in, five registrations, two per page."""
+    app = make_app(IN_PERSON_CAPACITY=10, ORGANISER_PAGE_SIZE=2)
+    add_organiser(app)
+    for n in range(5):
+        register(app, n=n)
+    settings = {"ORGANISER_PAGE_SIZE": 2, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+    with Gunicorn(tmp_path, settings, workers=1) as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(server.url + "/organisateurs/connexion")
+        page.fill("#email", EMAIL)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page.locator("#inscriptions-compte")).to_contain_text("page 1 sur 3")
+        yield page
+        context.close()
+
+
+def test_pagination_moves_focus_to_the_results_and_says_the_page(dashboard):
+    page = dashboard
+    assert "page 1 sur 3" in page.title()
+    status = page.locator("#statut")
+    before = status.element_handle()
+    page.get_by_role("link", name="Page suivante").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#inscriptions-compte")).to_contain_text("page 2 sur 3")
+    assert focused_id(page) == "inscriptions-compte"  # not <body>
+    assert page.title().startswith("Inscriptions — page 2 sur 3 — Espace organisateurs")
+    expect(status).to_have_text("5 inscriptions, page 2 sur 3")
+    page.keyboard.press("Tab")  # the next stop is in the results, not the footer
+    assert page.evaluate("!!document.activeElement.closest('#inscriptions')")
+    assert page.evaluate(SAME_ELEMENT, [before])
+    assert page.locator("#inscriptions").evaluate("el => !el.closest('[aria-live], [role=status]')")
+
+
+def test_typing_a_search_keeps_focus_in_the_box_and_announces_the_count(dashboard):
+    page = dashboard
+    page.fill("#q", "personne3")
+    expect(page.locator("#statut")).to_have_text("1 inscription correspond")
+    assert focused_id(page) == "q"
+
+
+def test_the_message_after_a_redirect_takes_focus(checkin):
+    page, ids = checkin
+    page.goto(page.url.split("/organisateurs")[0] + f"/organisateurs/inscriptions/{ids[2]}/distanciel")
+    page.get_by_role("button", name="Passer à distance").click()
+    expect(page.locator(".fr-alert--success")).to_contain_text("participe maintenant à distance")
+    assert page.evaluate("document.activeElement.classList.contains('fr-alert--success')")
