@@ -5,6 +5,8 @@ from organisers_support import EMAIL, PASSWORD, add_organiser, register
 from playwright.sync_api import expect
 from server import Gunicorn
 
+from browser.browser_states import fill_registration, submit, unique_email
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SAME_ELEMENT = "([before]) => before === document.getElementById('statut')"
@@ -117,3 +119,20 @@ def test_the_message_after_a_redirect_takes_focus(checkin):
     page.get_by_role("button", name="Passer à distance").click()
     expect(page.locator(".fr-alert--success")).to_contain_text("participe maintenant à distance")
     assert page.evaluate("document.activeElement.classList.contains('fr-alert--success')")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "sans JavaScript"])
+def test_every_state_of_the_form_has_its_title_and_heading(new_context, servers, javascript):
+    page = new_context(java_script_enabled=javascript).new_page()
+    page.goto(servers("open").url + "/inscription")
+    title = "Journée Numérique & Territoires"
+    assert page.title() == f"Inscription — {title}"
+    submit(page)  # empty: errors
+    expect(page).to_have_title(f"Erreur — Inscription — {title}")
+    expect(page.locator("h1")).to_have_text(f"S’inscrire à la {title}")
+    fill_registration(page, unique_email())
+    submit(page)
+    expect(page).to_have_url(servers("open").url + "/inscription/confirmation")
+    expect(page).to_have_title(f"Inscription enregistrée — {title}")
+    expect(page.locator("h1")).to_have_text("Votre inscription")
+    assert page.locator("h1").count() == 1
