@@ -1,14 +1,16 @@
 """Organisers' login and logout, and the `login_required` guard of every other organiser URL."""
 
 import functools
+from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit, login_limit, organiser_sessions, seats
 from .models import Organiser, db
 from .organiser_forms import ConfirmForm, LoginForm, canonical_email
+from .typography import french
 
 bp = Blueprint("auth", __name__)
 BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
@@ -29,6 +31,9 @@ def _safe_next(target: str | None) -> str:
     return home
 
 
+EXPIRED = "Votre session a expiré : rien n’a été enregistré. Reconnectez-vous, puis recommencez."
+
+
 def login_required(view):
     """Refuse visitors without a live session before the view runs: redirect to the login page, never any data."""
 
@@ -36,8 +41,20 @@ def login_required(view):
     def guarded(*args, **kwargs):
         organiser = organiser_sessions.current()
         if organiser is None:
-            session.pop(organiser_sessions.COOKIE_KEY, None)
-            target = url_for("organisers.auth.login", suivant=request.full_path if request.method == "GET" else None)
+            expired = session.pop(organiser_sessions.COOKIE_KEY, None) is not None
+            if expired and request.method != "GET":
+                # Never lose an action silently: the organiser learns it was not recorded.
+                flash(
+                    french("Votre session a expiré : rien n’a été enregistré. Reconnectez-vous, puis recommencez."),
+                    "warning",
+                )
+            # After logging in again, back to the page the action came from (checked by _safe_next).
+            back = (
+                request.full_path
+                if request.method == "GET"
+                else urlsplit(request.headers.get("HX-Current-URL", "")).path
+            )
+            target = url_for("organisers.auth.login", suivant=back or None)
             if request.htmx:
                 response = make_response("", 204)
                 response.headers["HX-Redirect"] = target

@@ -178,3 +178,11 @@ def test_logins_logouts_and_failures_logged_and_audited_without_what_was_typed(a
         assert any(action in m for m in messages), action
     for secret in (*typed, PASSWORD, EMAIL, "203.0.113.77"):
         assert secret not in caplog.text
+
+
+def test_default_session_lasts_a_whole_day_at_the_door():
+    # RGAA 13.1.4: a time limit can be extended, or lasts at least 20 hours.
+    from jnt.config import DEFAULTS
+
+    assert DEFAULTS["PERMANENT_SESSION_LIFETIME"] >= 20 * 3600
+    assert DEFAULTS["ORGANISER_SESSION_MAX_AGE"] >= 20 * 3600

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from server import Gunicorn
 
 from browser.browser_states import fill_registration, submit, unique_email
+from jnt.models import OrganiserSession, db
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,6 +30,7 @@ def checkin(tmp_path, make_app, browser):
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
         expect(page.locator("h1")).to_have_text("Pointage des présents")
+        page.app = app
         yield page, ids
         context.close()
 
@@ -136,3 +138,18 @@ def test_every_state_of_the_form_has_its_title_and_heading(new_context, servers,
     expect(page).to_have_title(f"Inscription enregistrée — {title}")
     expect(page.locator("h1")).to_have_text("Votre inscription")
     assert page.locator("h1").count() == 1
+
+
+def test_an_expired_session_never_loses_a_check_in_silently(checkin):
+    page, ids = checkin
+    with page.app.app_context():  # the session ends on the server (expiry, logout elsewhere)
+        db.session.execute(db.delete(OrganiserSession))
+        db.session.commit()
+    page.locator(f"#pointage-{ids[1]}").click()
+    expect(page.locator("h1")).to_have_text("Connexion à l’espace organisateurs")
+    expect(page.locator(".fr-alert--warning")).to_contain_text("Votre session a expiré\u00a0: rien n’a été enregistré")
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Pointage des présents")  # back where the action was
+    expect(page.locator(f"#personne-{ids[1]}")).not_to_contain_text("Présence enregistrée")
