@@ -153,3 +153,13 @@ def test_an_expired_session_never_loses_a_check_in_silently(checkin):
     page.click("button[type=submit]")
     expect(page.locator("h1")).to_have_text("Pointage des présents")  # back where the action was
     expect(page.locator(f"#personne-{ids[1]}")).not_to_contain_text("Présence enregistrée")
+
+
+def test_organisers_area_has_a_menu_skip_link_and_marks_the_current_page(checkin):
+    page, _ids = checkin
+    page.keyboard.press("Tab")  # the skip links come first
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Menu")
+    page.keyboard.press("Enter")
+    assert focused_id(page) == "navigation-organisateurs"
+    expect(page.locator("#navigation-organisateurs [aria-current=page]")).to_have_text("Pointage")
