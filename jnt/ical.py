@@ -67,3 +67,9 @@ def download(remote: bool = False) -> Response:
 def public_file():
     """The public calendar file of the event (« Ajouter à mon agenda »)."""
     return download()
+
+
+@bp.app_template_global()
+def calendar_file_size(remote: bool = False) -> str:
+    """The calendar file's size as a download link states it (« 2 ko »), rounded up."""
+    return f"{-(-len(build(remote=remote)) // 1000)} ko"

@@ -1,5 +1,7 @@
 """A person to write to, and legal pages with what the law asks (RGPD articles 13-14, RGAA model)."""
 
+import re
+
 import pytest
 from conftest import CONTACT_EMAIL
 from mailtools import manage_path
@@ -111,3 +113,16 @@ def test_html_e_mails_are_styled_inline_in_a_table_layout(app):
     assert 'role="presentation"' in html and "max-width: 600px" in html
     assert "font-family: Marianne, Arial, Helvetica, sans-serif" in html
     assert 'style="color: #000091' in html  # links in the DSFR's blue France
+
+
+def test_footer_follows_the_dsfr_of_the_vendored_version(client):
+    text = client.get("/").text
+    for site in ("info.gouv.fr", "service-public.gouv.fr", "legifrance.gouv.fr", "data.gouv.fr"):
+        assert f'target="_blank" rel="noopener" href="https://www.{site}" title="{site} – nouvelle fenêtre"' in text
+    assert "Sauf mention explicite de propriété intellectuelle détenue par des tiers" in text
+
+
+def test_calendar_download_links_say_format_and_size(client):
+    text = client.get("/").text
+    assert re.search(r'class="fr-link fr-link--download" href="/evenement.ics" download>Ajouter à mon agenda '
+                     r'<span class="fr-link__detail">ICS – \d+ ko</span>', text)  # fmt: skip
