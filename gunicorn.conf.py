@@ -11,14 +11,14 @@ from gunicorn import systemd
 from gunicorn.glogging import Logger
 
 # Loopback (or a unix socket) only: sync workers serve one request each, so a few clients that send
-# slowly (or read slowly) would hold every worker. A buffering reverse proxy (nginx, see the README)
+# slowly (or read slowly) would hold every worker. A buffering reverse proxy (nginx, docs/exploitation.md)
 # reads each request whole before passing it on, and takes the response at once; never expose gunicorn.
 bind = os.environ.get("JNT_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 # Sync workers: the requests are short; SQLite writers queue on its lock (busy timeout).
 workers = int(os.environ.get("JNT_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
 # The app (settings, content file, static files) is built once, in the master, before any worker starts:
 # a file saved with an error since then cannot stop a replacement worker from booting. It also means
-# SIGHUP no longer reloads code or content: restart the service, or upgrade with USR2 (see the README).
+# SIGHUP no longer reloads code or content: restart the service, or upgrade with USR2 (docs/exploitation.md).
 preload_app = True
 timeout = 30  # a worker stuck longer is killed and replaced
 graceful_timeout = 30  # on stop (SIGTERM), in-flight requests finish first

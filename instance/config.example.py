@@ -25,7 +25,7 @@
 # LEGAL_PUBLISHER = "Éditeur : ..."
 # LEGAL_HOSTING = "Hébergeur : ..."
 
-# Behind the README's nginx (number of proxies): believe X-Forwarded-For and X-Forwarded-Proto,
+# Behind the nginx of docs/exploitation.md (number of proxies): believe X-Forwarded-For and X-Forwarded-Proto,
 # which it overwrites on every request (never X-Forwarded-Host/Prefix/Port).
 # TRUSTED_PROXIES = 1
 # Host names served; any other Host gets 400. Unset: every host is served (links never use it).

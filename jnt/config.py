@@ -18,61 +18,91 @@ class ConfigError(click.ClickException, RuntimeError):
     """A setting is missing or inconsistent; the message names it (the CLI prints it without a traceback)."""
 
 
+# The one list of the site's settings, each with its meaning, unit and default. Each may be overridden,
+# in this order, by instance/config.py (Python), then by a JNT_-prefixed environment variable
+# (JNT_IN_PERSON_CAPACITY=150, read as JSON when it parses: numbers, true/false, lists).
+# Outside this list: JNT_INSTANCE_PATH (environment only, read by create_app: the instance folder, with
+# config.py, the SQLite file and the outbox; default instance/ beside the code), and gunicorn's
+# JNT_BIND, PORT and JNT_WORKERS (gunicorn.conf.py).
 DEFAULTS = {
-    # Secrets: never defaulted. Tests pass one; `make run` writes one into instance/config.py.
+    # Signs the session cookie and the CSRF tokens, and keys the HMACs of addresses in the rate-limit tables.
+    # Never defaulted: tests pass one; `make run` writes a random one into instance/config.py. The site
+    # refuses to start without one, or with an example value, one shorter than MIN_SECRET_LENGTH (24)
+    # characters, digits only (read as a number from JNT_SECRET_KEY) or one character repeated.
     "SECRET_KEY": None,
-    # Where the event's content lives (a new edition = a new file).
+    # The edition's content file (TOML, UTF-8): texts, dates, venue, programme, time zone. A syntax,
+    # encoding or field error stops start-up with a message naming the file and the field.
     "EVENT_FILE": str(DEFAULT_FILE),
-    # "avant le 6 janvier 2023": open up to 5 January 23:59:59 Paris time.
+    # First instant at which registrations are refused (exclusive), ISO 8601 with its UTC offset.
+    # "avant le 6 janvier 2023": open up to 5 January 23:59:59 Paris time. Must not be after the start.
     "RSVP_DEADLINE": "2023-01-06T00:00:00+01:00",
-    # The announcement gives no number: a deliberate, documented default (at most MAX_CAPACITY).
+    # In-person seats. The announcement gives no number: a deliberate, documented default, to be set by
+    # the organisers; 0 to MAX_CAPACITY (2,147,483,647, what the 32-bit seat counter can count).
     "IN_PERSON_CAPACITY": 100,
-    # Make the whole site behave as at this instant (ISO 8601), with a banner.
+    # Preview clock: the whole site behaves as at this instant (ISO 8601 with offset), with a banner on
+    # every page. None: the real time. Organiser sessions and login limits always use the real time.
     "PREVIEW_NOW": None,
-    # Registrations are deleted this many days after the event (`flask purge`).
+    # Days after the event after which `flask --app jnt purge` deletes registrations and queued e-mails.
     "RETENTION_DAYS": 90,
-    # email-validator's DNS check: off by default (offline, and no leak of addresses).
+    # email-validator's DNS check of the address's domain: off by default (works offline, and the
+    # addresses typed are not sent to DNS resolvers).
     "EMAIL_CHECK_DELIVERABILITY": False,
-    # Request bodies above this are refused with 413 (the form needs a few KB).
+    # Bytes: request bodies above MAX_CONTENT_LENGTH are refused with 413 (the form needs a few KB), and so
+    # are form fields whose text read into memory exceeds MAX_FORM_MEMORY_SIZE (Flask's setting).
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    # CSRF tokens do not expire with time (None): they live as long as the session, so a form left open
+    # for hours still sends; forging still needs the session cookie.
     "WTF_CSRF_TIME_LIMIT": None,
-    # Shown on /mentions-legales; the announcement does not say who publishes or hosts the site.
-    # check-config warns in production while they are unset.
+    # LEGAL_PUBLISHER and LEGAL_HOSTING: publisher and host, shown on /mentions-legales (the host also on
+    # /donnees-personnelles); the announcement does not say who publishes or hosts the site. Unset (None),
+    # the pages say so, and check-config warns in production while they are unset.
     "LEGAL_PUBLISHER": None,
     "LEGAL_HOSTING": None,
-    # A person to write to: every page's footer, the legal pages, Reply-To of every e-mail.
-    # The example value is refused in production (PUBLIC_URL not on loopback).
+    # A person to write to: every page's footer, the accessibility statement, the privacy notice, the
+    # signature and Reply-To of every e-mail. The example value is refused in production (PUBLIC_URL not
+    # on loopback).
     "CONTACT_EMAIL": "contact-jnt@example.org",
-    # Privacy notice (RGPD articles 13-14): the data controller (name and address), the data
-    # protection officer's contact, and the e-mail provider (a processor, beside the host above).
-    # Unset, the notice says they are not yet filled in, and check-config warns in production.
+    # Privacy notice (RGPD articles 13-14): the data controller (name and address), the data protection
+    # officer's contact (DPO_CONTACT), and the e-mail provider (MAIL_PROVIDER: a processor, beside the host
+    # above). Unset, the notice says they are not yet filled in, and check-config warns in production
+    # (MAIL_PROVIDER only when MAIL_SERVER is set).
     "DATA_CONTROLLER": None,
     "DPO_CONTACT": None,
     "MAIL_PROVIDER": None,
-    # The accessibility statement's date (ISO 8601): when it was last established.
+    # The accessibility statement's date (YYYY-MM-DD): when it was last established.
     "ACCESSIBILITY_STATEMENT_DATE": "2026-11-30",
+    # The session cookie is out of reach of scripts (HTTPONLY), and not sent on cross-site POSTs
+    # (SESSION_COOKIE_SAMESITE). Its Secure flag: see SESSION_COOKIE_SECURE below.
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # The database. SQLALCHEMY_DATABASE_URI is not defaulted here: load() sets it to the SQLite file
+    # instance/jnt.sqlite3 before reading instance/config.py and the environment; for PostgreSQL,
+    # postgresql+psycopg://user:password@host/base. Engine options: Flask-SQLAlchemy's (none needed).
     "SQLALCHEMY_ENGINE_OPTIONS": {},
-    # benchmarks/run.py only: adds /_bench/trivial, the cheapest route of the app (the floor).
+    # benchmarks/run.py only: adds /_bench/trivial, the cheapest route of the app (the floor). Never in
+    # production.
     "BENCHMARK": False,
-    # SQLite busy timeout in seconds: writers queue instead of failing.
+    # SQLite busy timeout in seconds: writers queue on the lock instead of failing.
     "SQLITE_BUSY_TIMEOUT": 30,
-    # Reverse proxies in front (0 = none). With 1, X-Forwarded-For and X-Forwarded-Proto are believed: only
-    # these two, which the README's nginx block overwrites on every request. X-Forwarded-Host/Prefix/Port
-    # never are (links and redirects come from PUBLIC_URL).
+    # Reverse proxies in front whose headers are believed (Werkzeug's ProxyFix; 0 = none). With 1, behind
+    # the nginx block of docs/exploitation.md, X-Forwarded-For and X-Forwarded-Proto are believed: only
+    # these two, which that block overwrites on every request. X-Forwarded-Host/Prefix/Port never are
+    # (links and redirects come from PUBLIC_URL).
     "TRUSTED_PROXIES": 0,
     # Host names served (a list, or "a.example,b.example" in the environment); others get 400. None: any
-    # Host is served (links never use it), so a load balancer may probe /healthz by address.
+    # Host is served (links never use it), so a load balancer may probe /healthz by address (list that
+    # address too when setting this).
     "TRUSTED_HOSTS": None,
     # True forces the Secure flag; otherwise the session cookie is Secure whenever the request is HTTPS.
     "SESSION_COOKIE_SECURE": False,
-    # Registration POSTs allowed per client address and window (seconds), counted in the database.
-    # Generous: a whole administration may share one outgoing address.
+    # Registration POSTs allowed per client address (REGISTRATION_RATE_LIMIT) and window in seconds
+    # (REGISTRATION_RATE_WINDOW), counted in the database, so for every worker and server; beyond, a French
+    # 429 page answers. Generous: a whole administration may share one outgoing address.
     "REGISTRATION_RATE_LIMIT": 30,
     "REGISTRATION_RATE_WINDOW": 600,
-    # Where hashed and precompressed static files are written at start-up (None = instance/static).
+    # Folder where the content-hashed, precompressed (gzip, brotli) static files are written at start-up
+    # (None = instance/static).
     "STATIC_BUILD_DIR": None,
     # Organisers' sessions, kept in the database (organiser_sessions): one ends after this many
     # seconds without a request (idle), and ORGANISER_SESSION_MAX_AGE seconds after its login
@@ -85,43 +115,54 @@ DEFAULTS = {
     # failures, then each further attempt waits (even with the right password), LOGIN_PAIR_DELAY_SECONDS
     # at first, doubled at each failure, up to LOGIN_PAIR_MAX_DELAY_SECONDS; a success starts afresh.
     # The owner elsewhere is not held up. Ceilings over LOGIN_WINDOW_MINUTES, beyond which attempts are
-    # refused: failures of one account from all addresses (a spread-out attack), and the distinct accounts
-    # one address failed on (password spraying; a shared Wi-Fi's typos stay well below it).
+    # refused: failures of one account from all addresses (LOGIN_MAX_FAILURES_PER_ACCOUNT: a spread-out
+    # attack), and the distinct accounts one address failed on (LOGIN_MAX_ACCOUNTS_PER_ADDRESS: password
+    # spraying; a shared Wi-Fi's typos stay well below it).
     "LOGIN_PAIR_FREE_FAILURES": 5,
     "LOGIN_PAIR_DELAY_SECONDS": 60,
     "LOGIN_PAIR_MAX_DELAY_SECONDS": 3600,
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 100,
     "LOGIN_MAX_ACCOUNTS_PER_ADDRESS": 10,
     "LOGIN_WINDOW_MINUTES": 60,
-    # Registrations per page in the organisers' list.
+    # Registrations per page in the organisers' list (the dashboard).
     "ORGANISER_PAGE_SIZE": 50,
-    # The site's public address: every absolute link (canonical, og:url, e-mails, calendar files) and every
-    # redirect is built on it, never on the Host header; its path, if any, prefixes every link.
+    # The site's public address, to set in production: every absolute link (canonical, og:url, JSON-LD,
+    # e-mails, calendar files) and every redirect is built on it, never on the Host header; its path, if
+    # any, prefixes every link. Not on loopback = "in production" for the checks of this module.
     "PUBLIC_URL": "http://127.0.0.1:5000",
-    # After the day, the event page links to the replay and the slides when these are set (http(s) URLs).
+    # After the day, the event page says it took place and links to the replay (REPLAY_URL) and the slides
+    # (SLIDES_URL) when these are set (http(s) URLs). None: no link.
     "REPLAY_URL": None,
     "SLIDES_URL": None,
-    # Video-conference link for remote attendees (reminders, calendar file); unset: "the link will follow".
+    # Video-conference link for remote attendees (their e-mails and calendar file); unset: "the link will
+    # follow".
     "VISIO_URL": None,
-    # Outgoing e-mail, Flask-Mail's names. No MAIL_SERVER: messages are written as .eml files in instance/outbox/.
+    # Outgoing e-mail, Flask-Mail's names. No MAIL_SERVER: messages are written as .eml files in
+    # instance/outbox/ (the site works without a mail server). MAIL_PORT: the relay's SMTP port.
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
-    "MAIL_USE_TLS": False,  # STARTTLS after connecting
+    # One or the other (both is refused at start-up); neither: plain SMTP, for a relay on this machine.
+    "MAIL_USE_TLS": False,  # STARTTLS after connecting (usually port 587)
     "MAIL_USE_SSL": False,  # TLS from the start (port 465)
     # Either way the relay's certificate and host name are always checked, against the system's trust
     # store or, if set, only the CA certificates (PEM) of this file (a relay with a private CA).
     # There is no way to turn the check off: without it the password and the private links are readable.
+    # The file is checked at start-up.
     "MAIL_TLS_CA_FILE": None,
+    # SMTP login, if the relay asks for one (None: no login). The password (MAIL_PASSWORD) belongs in
+    # instance/config.py or the environment (JNT_MAIL_PASSWORD), never in git; check-config masks it.
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": None,  # "Name <address>" or ["Name", "address"]; required with MAIL_SERVER
     "MAIL_TIMEOUT": 10,  # seconds per SMTP socket operation (connecting, each read or write)
     # Seconds for a whole exchange, which MAIL_TIMEOUT does not bound (a server may answer a byte at a time):
-    # one message, connection included, then one delivery run (send-mail or a background round; what is
-    # left waits for the next run). Below the 5-minute cron interval of the README.
+    # one message, connection included (MAIL_MESSAGE_DEADLINE), then one delivery run (MAIL_RUN_DEADLINE:
+    # send-mail or a background round; what is left waits for the next run). Below the 5-minute cron
+    # interval of docs/exploitation.md.
     "MAIL_MESSAGE_DEADLINE": 60,
     "MAIL_RUN_DEADLINE": 240,
-    # Each worker delivers the outbox in a background thread, right after a response and every MAIL_POLL_SECONDS.
+    # Each worker delivers the outbox in a background thread, woken right after a response that queued
+    # e-mail and every MAIL_POLL_SECONDS seconds (0: only when woken). False: only `flask send-mail` delivers.
     "MAIL_BACKGROUND": True,
     "MAIL_POLL_SECONDS": 60,
     # Retries: first after MAIL_RETRY_SECONDS, doubled each time up to MAIL_RETRY_MAX_SECONDS; given up after
@@ -129,10 +170,12 @@ DEFAULTS = {
     "MAIL_RETRY_SECONDS": 60,
     "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_MAX_ATTEMPTS": 30,
-    # The app's log (stderr): INFO shows logins, exports and organiser actions; WARNING only problems.
+    # The app's log level (stderr, hence journald with gunicorn's): DEBUG, INFO, WARNING or ERROR. INFO
+    # shows logins, exports and organiser actions; WARNING only problems.
     "LOG_LEVEL": "INFO",
     # /healthz writes a heartbeat row: it waits at most this many seconds for the database's lock,
-    # and answers 503 when the SQLite file's file system has less than HEALTHZ_MIN_FREE_MB free.
+    # and answers 503 when the SQLite file's file system has less than HEALTHZ_MIN_FREE_MB megabytes free
+    # (not checked on PostgreSQL: its disk is the database server's business).
     "HEALTHZ_BUSY_TIMEOUT": 2,
     "HEALTHZ_MIN_FREE_MB": 50,
 }
