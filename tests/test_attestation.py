@@ -205,3 +205,8 @@ def test_pages_are_valid_html(journey, tmp_path):
     messages = [line for line in (result.stdout + result.stderr).splitlines() if ": error" in line]
     assert any("zz-canary.html" in m for m in messages), result.stdout + result.stderr
     assert [m for m in messages if "zz-canary.html" not in m] == []
+
+
+def test_privacy_notice_names_the_attestation_among_the_purposes(client):
+    text = client.get("/donnees-personnelles").text
+    assert "délivrer une attestation de présence aux personnes dont la présence a été enregistrée" in text
