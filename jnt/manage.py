@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import booking, clock, errors, ical, lifecycle, seats
+from . import attestation, booking, clock, errors, ical, lifecycle, seats
 from .forms import CancelForm, ModeForm
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 from .tokens import RedactTokens, hash_token
@@ -65,13 +65,28 @@ def show(token: str):
     """The registration as recorded, with what can still be changed."""
     registration = _find(token)
     target = IN_PERSON if registration.mode == REMOTE else REMOTE
-    return _page("manage/show.html", registration, form=ModeForm(mode=target), token=token)
+    return _page(
+        "manage/show.html",
+        registration,
+        form=ModeForm(mode=target),
+        token=token,
+        attestation=attestation.offer(registration),
+    )
 
 
 @bp.get(f"/gerer/{TOKEN}/{ical.FILENAME}")
 def calendar_file(token: str):
     """The attendee's calendar file: for a remote attendee, with the video link when there is one."""
     return ical.download(remote=_find(token).mode == REMOTE)
+
+
+@bp.get(f"/gerer/{TOKEN}/{attestation.FILENAME}")
+def attestation_file(token: str):
+    """The attestation de présence (PDF), from the end of the day, for people whose presence was recorded."""
+    registration = _find(token)
+    if (reason := attestation.refusal(registration)) is not None:
+        return _page("manage/attestation_refused.html", registration, reason=reason, token=token), 403
+    return attestation.download(registration)
 
 
 @bp.post(f"/gerer/{TOKEN}/mode")

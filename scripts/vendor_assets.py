@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Rebuild jnt/static/vendor/ from the npm registry: pinned DSFR parts and htmx.
+"""Rebuild jnt/static/vendor/ (pinned DSFR parts and htmx) and jnt/fonts/ from the npm registry.
 
-Usage: python scripts/vendor_assets.py   (needs npm; writes only jnt/static/vendor/)
+Usage: python scripts/vendor_assets.py   (needs npm; writes only jnt/static/vendor/ and jnt/fonts/)
 
 Only the DSFR parts the pages use are kept: the core, the listed components
 concatenated into one stylesheet (one request instead of twenty), the icons
 those rules reference (inlined in the stylesheet as data: URIs: 27 small SVGs,
 7 KB, would otherwise cost a request each), the Marianne fonts (woff2 only:
 every browser the site supports reads it, subset to the characters French text
-uses, which divides their weight by about two) and the favicons.  Each tarball
+uses, which divides their weight by about two) and the favicons.  The fonts of the
+attestation PDF go to jnt/fonts/, outside the public files (see PDF_FONTS).  Each tarball
 is checked against the integrity hash pinned here before anything is copied.
 Needs npm, and fontTools with Brotli (`pip install -e '.[vendor]'`, done by `make vendor`).
 """
@@ -31,6 +32,10 @@ PACKAGES = {
     "htmx.org": (
         "2.0.11",
         "sha512-Thx/WtpeOQqSrqBCw/A1cwGJGg4UrVa3+sW0GmrM3p4gJgO89ecH4qtbnyzDDWFvBTqjnIMCgELTNt636dtamA==",
+    ),
+    "dejavu-fonts-ttf": (
+        "2.37.3",
+        "sha512-f1hd7jJbeQa1VWcw+K2KrTXS50zTMaHpVC4XIKJpNcDeYR5ajMtj/iLlQDYNvLOKamUB3ARVVCf79lNwNVztSQ==",
     ),
 }
 # DSFR components used by the templates, in cascade order after the core.
@@ -64,6 +69,15 @@ FONT_UNICODES = "U+0020-007E,U+00A0-00FF,U+0152-0153,U+0178,U+02C6,U+02DA,U+02DC
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "jnt" / "static" / "vendor"
+# The attestation PDF embeds its fonts: fpdf2 reads TrueType only, and a name must never lose a
+# letter (fpdf2 drops a character its fonts lack). So the full Marianne (about 600 characters:
+# Polish, Turkish, Czech, Romanian, Vietnamese…) converted from woff2 to TrueType, and DejaVu Sans
+# for the alphabets Marianne lacks (Greek, Cyrillic, Armenian, Georgian). Outside jnt/static/:
+# no page loads them, and the public CSS budget stays as it is.
+PDF_FONTS = ROOT / "jnt" / "fonts"
+PDF_MARIANNE = ["Marianne-Regular", "Marianne-Bold"]
+PDF_FALLBACK = ["DejaVuSans", "DejaVuSans-Bold"]
+FALLBACK_UNICODES = "U+0100-058F,U+10A0-10FF,U+1E00-1FFF"
 
 
 def fetch(name: str, version: str, integrity: str, workdir: Path) -> Path:
@@ -126,6 +140,24 @@ def subset_font(src: Path, dest: Path) -> None:
                  f"--output-file={dest}"])  # fmt: skip
 
 
+def build_pdf_fonts(dsfr: Path, dejavu: Path) -> None:
+    """The attestation's fonts as TrueType: Marianne whole, DejaVu Sans cut to what Marianne lacks."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    PDF_FONTS.mkdir(parents=True)
+    for name in PDF_MARIANNE:
+        font = TTFont(dsfr / "dist" / "fonts" / f"{name}.woff2", recalcTimestamp=False)  # reproducible bytes
+        font.flavor = None  # woff2 -> plain TrueType, every glyph kept
+        font.save(PDF_FONTS / f"{name}.ttf")
+    for name in PDF_FALLBACK:
+        subset.main([str(dejavu / "ttf" / f"{name}.ttf"), f"--unicodes={FALLBACK_UNICODES}",
+                     "--no-hinting", f"--output-file={PDF_FONTS / f'{name}.ttf'}"])  # fmt: skip
+    shutil.copyfile(dsfr / "LICENSE.md", PDF_FONTS / "LICENSE-DSFR.md")
+    shutil.copyfile(dsfr / "doc" / "legal" / "cgu.md", PDF_FONTS / "DSFR-modalites-utilisation.md")
+    shutil.copyfile(dejavu / "LICENSE", PDF_FONTS / "LICENSE-DejaVu")
+
+
 def build_htmx(pkg: Path) -> None:
     """Copy the minified htmx build and its licence."""
     out = VENDOR / "htmx"
@@ -136,17 +168,19 @@ def build_htmx(pkg: Path) -> None:
 
 def main() -> None:
     """Rebuild the vendor folder from scratch."""
-    if VENDOR.exists():
-        shutil.rmtree(VENDOR)
+    for folder in (VENDOR, PDF_FONTS):
+        if folder.exists():
+            shutil.rmtree(folder)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         roots = {n: fetch(n, v, i, work) for n, (v, i) in PACKAGES.items()}
         build_dsfr(roots["@gouvfr/dsfr"])
         build_htmx(roots["htmx.org"])
+        build_pdf_fonts(roots["@gouvfr/dsfr"], roots["dejavu-fonts-ttf"])
     lines = [f"{n}@{v} {i}" for n, (v, i) in PACKAGES.items()]
     lines.append("dsfr components: " + " ".join(DSFR_COMPONENTS))
     (VENDOR / "VERSIONS.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"vendored into {VENDOR.relative_to(ROOT)}")
+    print(f"vendored into {VENDOR.relative_to(ROOT)} and {PDF_FONTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
