@@ -6,26 +6,24 @@ from flask import Flask
 from htmx_flask import Htmx
 
 from . import (
+    calendar,
     config,
     errors,
     html_cache,
-    ical,
     logs,
-    mails,
-    manage,
     models,
+    my_registration,
     ops,
     organisers,
-    outbox,
+    ratelimit,
     registration,
-    reminders,
     retention,
     security,
     site,
     static_files,
-    throttle,
 )
 from .forms import csrf
+from .mail import messages, outbox, reminders
 from .typography import FrenchTypography
 from .urls import App
 
@@ -52,13 +50,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(registration.bp)
     # Production hooks (issue 6): health, CLI, rate limit, static files, then headers and proxies outermost.
     ops.init_app(app)
-    throttle.init_app(app)
+    ratelimit.init_app(app)
     static_files.init_app(app)
     security.init_app(app)
     organisers.init_app(app)
-    app.register_blueprint(ical.bp)
+    app.register_blueprint(calendar.bp)
     outbox.init_app(app)
-    mails.init_app(app)
-    manage.init_app(app)
+    messages.init_app(app)
+    my_registration.init_app(app)
     reminders.init_app(app)
     return app

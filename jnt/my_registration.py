@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import booking, clock, errors, ical, lifecycle, seats
+from . import booking, calendar, clock, errors, seats, waiting_list
 from .forms import CancelForm, ModeForm
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 from .tokens import RedactTokens, hash_token
@@ -68,10 +68,10 @@ def show(token: str):
     return _page("manage/show.html", registration, form=ModeForm(mode=target), token=token)
 
 
-@bp.get(f"/gerer/{TOKEN}/{ical.FILENAME}")
+@bp.get(f"/gerer/{TOKEN}/{calendar.FILENAME}")
 def calendar_file(token: str):
     """The attendee's calendar file: for a remote attendee, with the video link when there is one."""
-    return ical.download(remote=_find(token).mode == REMOTE)
+    return calendar.download(remote=_find(token).mode == REMOTE)
 
 
 @bp.post(f"/gerer/{TOKEN}/mode")
@@ -91,9 +91,9 @@ def switch(token: str):
         freed = (
             "Votre place en présentiel" if registration.status == CONFIRMED else "Votre place sur la liste d’attente"
         )
-        lifecycle.switch_to_remote(registration)
+        waiting_list.switch_to_remote(registration)
         message = ("success", f"Vous participerez à distance. {freed} a été libérée.")
-    elif lifecycle.switch_to_in_person(registration) == WAITING:
+    elif waiting_list.switch_to_in_person(registration) == WAITING:
         message = ("warning", "Aucune place libre en présentiel : vous êtes sur la liste d’attente.")
     else:
         message = ("success", "Vous participerez en présentiel : une place vous est attribuée.")
@@ -117,7 +117,7 @@ def cancel(token: str):
     registration = _find(token)
     if (refused := _refuse_when_closed()) is not None:
         return refused
-    lifecycle.cancel(registration)
+    waiting_list.cancel(registration)
     db.session.commit()
     return redirect(url_for(".cancelled"), 303)
 

@@ -5,9 +5,10 @@ import secrets
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from . import booking, clock, mails, seats
+from . import booking, clock, seats
 from .booking import Result
 from .forms import MODES, MODES_WHEN_FULL, STRUCTURE_TYPES, RegistrationForm
+from .mail import messages as mails
 from .models import Registration, db
 from .tokens import browser_key, hash_token
 

@@ -4,7 +4,7 @@ import pytest
 from organisers_support import add_organiser, hidden_fields, login, page_token, register
 from sqlalchemy import delete, update
 
-from jnt import lifecycle, organiser_actions, seats
+from jnt import seats, waiting_list
 from jnt.models import (
     CONFIRMED,
     IN_PERSON,
@@ -17,6 +17,7 @@ from jnt.models import (
     SeatCounter,
     db,
 )  # fmt: skip
+from jnt.organisers import actions as organiser_actions
 
 
 @pytest.fixture
@@ -182,7 +183,7 @@ def test_stale_action_page_never_acts_on_the_next_person(app, org, forced_reuse)
     url = "/organisateurs/inscriptions/6/annuler"
     page = org.get(url)
     assert "Éloïse" in page.text
-    change(app, 6, lifecycle.cancel)  # cancelled by its owner meanwhile, then someone else registers
+    change(app, 6, waiting_list.cancel)  # cancelled by its owner meanwhile, then someone else registers
     new_id = register(app, n=7, mode="remote", first_name="Nouvelle")
     if forced_reuse:  # what SQLite without AUTOINCREMENT did: the form must still tell them apart
         with app.app_context():
@@ -198,7 +199,7 @@ def test_stale_action_page_never_acts_on_the_next_person(app, org, forced_reuse)
 def test_action_page_made_stale_by_a_change_is_refused(app, org):
     url = "/organisateurs/inscriptions/1/annuler"
     page = org.get(url)
-    change(app, 1, lifecycle.switch_to_remote)  # the person now attends remotely: not what was shown
+    change(app, 1, waiting_list.switch_to_remote)  # the person now attends remotely: not what was shown
     assert_refused_as_stale(org.post(url, data=hidden_fields(page.text)))
     assert state(app, 1) == (REMOTE, CONFIRMED) and audit(app) == []
     fresh = org.get(url)

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from jnt import lifecycle, seats
+from jnt import seats, waiting_list
 from jnt.models import IN_PERSON_COUNTER, Registration, SeatCounter, db
 
 
@@ -60,5 +60,5 @@ def test_any_input_is_answered_cleanly(app, client, values):
     # Cancel it (freeing its seat) so the next example may reuse the address.
     with app.test_request_context():
         seats.begin_write()
-        lifecycle.cancel(db.session.get(Registration, row_id))
+        waiting_list.cancel(db.session.get(Registration, row_id))
         db.session.commit()

@@ -6,17 +6,18 @@ import css_inline
 from flask import Flask, current_app, render_template
 from sqlalchemy import func, select
 
-from . import booking, ical, outbox
-from .models import REMOTE, WAITING, OutboxMessage, Registration, db, utcnow
-from .tokens import new_token
-from .typography import french
-from .urls import public_url
+from .. import booking, calendar
+from ..models import REMOTE, WAITING, OutboxMessage, Registration, db, utcnow
+from ..tokens import new_token
+from ..typography import french
+from ..urls import public_url
+from . import outbox
 
 # A new link is not sent again within this delay (e-mail bombing; a link just sent stays valid).
 RESEND_INTERVAL = dt.timedelta(minutes=5)
 
 
-def _queue(kind: str, key: str, registration: Registration, subject: str, calendar: bool = True, **context) -> None:
+def _queue(kind: str, key: str, registration: Registration, subject: str, with_ics: bool = True, **context) -> None:
     """Render both bodies of `kind` and put them, with the calendar file, in the outbox."""
     cfg = current_app.config
     context.update(
@@ -32,7 +33,7 @@ def _queue(kind: str, key: str, registration: Registration, subject: str, calend
     text = render_template(f"mail/{kind}.txt", **context)
     # Mail clients keep inline styles only: the layout's <style> block is moved onto each element.
     html = css_inline.inline(render_template(f"mail/{kind}.html", **context))
-    ics = ical.build(remote=registration.mode == REMOTE).decode() if calendar else None
+    ics = calendar.build(remote=registration.mode == REMOTE).decode() if with_ics else None
     outbox.queue(key, registration, subject, text, html, ics)
 
 
@@ -81,7 +82,7 @@ def resend_link(registration: Registration) -> bool:
     token = new_token(registration)
     title = current_app.extensions["jnt_event"].title
     key = f"link:{registration.id}:{_count(registration, 'link') + 1}"
-    _queue("link", key, registration, f"{title} : votre lien de gestion", calendar=False,
+    _queue("link", key, registration, f"{title} : votre lien de gestion", with_ics=False,
            manage_url=public_url("manage.show", token=token))  # fmt: skip
     return True
 
@@ -93,6 +94,6 @@ def reminder(registration: Registration) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Attach the hooks that booking.py and lifecycle.py call inside their transactions."""
+    """Attach the hooks that booking.py and waiting_list.py call inside their transactions."""
     app.extensions.setdefault("jnt_on_register", []).append(on_register)
     app.extensions.setdefault("jnt_on_promote", []).append(on_promote)

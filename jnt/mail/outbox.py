@@ -25,15 +25,16 @@ from flask.cli import with_appcontext
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import background, seats, transport
-from .models import OutboxMessage, Registration, db, utcnow
+from .. import seats
+from ..models import OutboxMessage, Registration, db, utcnow
+from . import courier, smtp
 
 log = logging.getLogger(__name__)
 # Added to MAIL_MESSAGE_DEADLINE for the lease: recording the outcome may wait for the database.
 LEASE_MARGIN = dt.timedelta(minutes=5)
 # Refusals of this one message: the next message may go through. A refused sender or login, the
 # network, a deadline or the relay's certificate would fail the next one too: the run stops there.
-MESSAGE_ONLY = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, transport.AddressNotSupported)
+MESSAGE_ONLY = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtp.AddressNotSupported)
 
 
 def queue(key: str, registration: Registration, subject: str, text: str, html: str, ics: str | None = None) -> None:
@@ -105,7 +106,7 @@ def permanent(exc: Exception) -> bool:
     """A final answer about this message (5xx to its recipient or content), or an address the relay cannot take."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
         return code(exc) is not None and code(exc) >= 500
-    return isinstance(exc, transport.AddressNotSupported)
+    return isinstance(exc, smtp.AddressNotSupported)
 
 
 def _record(message_id: int, values: dict) -> None:
@@ -141,7 +142,7 @@ def flush(limit: int = 200) -> Report:
     report = Report()
     deadline = time.monotonic() + current_app.config["MAIL_RUN_DEADLINE"]
     due = _due(limit)
-    with transport.Transport(deadline) as carrier:
+    with smtp.Transport(deadline) as carrier:
         for position, message_id in enumerate(due):
             if time.monotonic() >= deadline:
                 report.postponed = len(due) - position
@@ -150,9 +151,7 @@ def flush(limit: int = 200) -> Report:
             if row is None:
                 continue  # another worker has it
             try:
-                carrier.send(
-                    transport.build(row), f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}-{row.dedupe_key.split(':')[0]}"
-                )
+                carrier.send(smtp.build(row), f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}-{row.dedupe_key.split(':')[0]}")
             except Exception as exc:
                 _failed(row, exc, report)
                 if isinstance(exc, ssl.SSLCertVerificationError):
@@ -199,8 +198,8 @@ def send_mail_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Check the settings, register the command, the after-response kick and the delivery thread."""
-    transport.check(app)
+    smtp.check(app)
     app.cli.add_command(send_mail_command)
     app.after_request(_kick_after_response)
     if app.config["MAIL_BACKGROUND"]:
-        app.extensions["jnt_courier"] = background.Courier(app, flush)
+        app.extensions["jnt_courier"] = courier.Courier(app, flush)

@@ -5,8 +5,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select, update
 
-from . import clock, mails, outbox, seats
-from .models import Registration, db, utcnow
+from .. import clock, seats
+from ..models import Registration, db, utcnow
+from . import messages, outbox
 
 
 def queue_reminders() -> int:
@@ -21,7 +22,7 @@ def queue_reminders() -> int:
             .values(reminder_sent_at=utcnow())
         ).rowcount
         if claimed == 1:
-            mails.reminder(db.session.get(Registration, registration_id))
+            messages.reminder(db.session.get(Registration, registration_id))
             queued += 1
         db.session.commit()
     return queued

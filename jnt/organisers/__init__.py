@@ -2,14 +2,14 @@
 
 from flask import Blueprint, Flask, make_response, render_template, request
 
-from . import checkin, exports, organiser_actions, organiser_auth, organiser_cli
-from .organiser_auth import login_required
-from .organiser_list import MODE_LABELS, SORTS, STATUS_LABELS, Criteria, counts, registrations
+from . import actions, auth, checkin, cli, exports
+from .auth import login_required
+from .dashboard import MODE_LABELS, SORTS, STATUS_LABELS, Criteria, counts, registrations
 
 PREFIX = "/organisateurs"
 bp = Blueprint("organisers", __name__, url_prefix=PREFIX)
-bp.register_blueprint(organiser_auth.bp)
-bp.register_blueprint(organiser_actions.bp)
+bp.register_blueprint(auth.bp)
+bp.register_blueprint(actions.bp)
 bp.register_blueprint(exports.bp)
 bp.register_blueprint(checkin.bp)
 
@@ -51,5 +51,5 @@ def dashboard():
 def init_app(app: Flask) -> None:
     """Register the organisers' area and its command line."""
     app.register_blueprint(bp)
-    app.cli.add_command(organiser_cli.organiser)
-    organiser_auth.decoy_hash()  # computed once per process, so no login pays for it
+    app.cli.add_command(cli.organiser)
+    auth.decoy_hash()  # computed once per process, so no login pays for it

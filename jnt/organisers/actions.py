@@ -4,11 +4,12 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from . import audit, lifecycle, seats
-from .models import IN_PERSON, WAITING, Registration, db
-from .organiser_auth import login_required
-from .organiser_forms import ActionForm
-from .typography import french
+from .. import seats, waiting_list
+from ..models import IN_PERSON, WAITING, Registration, db
+from ..typography import french
+from . import audit
+from .auth import login_required
+from .forms import ActionForm
 
 bp = Blueprint("actions", __name__, url_prefix="/inscriptions")
 
@@ -108,16 +109,16 @@ def perform(registration_id: int, action: str):
     name = registration.full_name
     promoted = None
     if action == "promouvoir":
-        if not lifecycle.promote(registration):
+        if not waiting_list.promote(registration):
             db.session.rollback()
             flash(french("Aucune place en présentiel n’est libre : la personne reste en liste d’attente."), "error")
             return redirect(url_for("organisers.dashboard"), 303)
         message = f"{name} a maintenant une place en présentiel."
     elif action == "distanciel":
-        promoted = lifecycle.switch_to_remote(registration)
+        promoted = waiting_list.switch_to_remote(registration)
         message = f"{name} participe maintenant à distance."
     else:
-        promoted = lifecycle.cancel(registration)
+        promoted = waiting_list.cancel(registration)
         message = f"L’inscription de {name} est annulée."
     audit.record(action, registration_id)
     if promoted is not None:

@@ -6,9 +6,11 @@ from flask import Blueprint, current_app, g, make_response, redirect, render_tem
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit, login_limit, organiser_sessions, seats
-from .models import Organiser, db
-from .organiser_forms import ConfirmForm, LoginForm, canonical_email
+from .. import seats
+from ..models import Organiser, db
+from . import audit, login_limit
+from . import sessions as organiser_sessions
+from .forms import ConfirmForm, LoginForm, canonical_email
 
 bp = Blueprint("auth", __name__)
 BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."

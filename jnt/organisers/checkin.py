@@ -3,10 +3,11 @@
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from sqlalchemy import func, select, update
 
-from . import audit, collation, seats
-from .models import CONFIRMED, IN_PERSON, Registration, db, utcnow
-from .organiser_auth import login_required
-from .organiser_list import search_text
+from .. import collation, seats
+from ..models import CONFIRMED, IN_PERSON, Registration, db, utcnow
+from . import audit
+from .auth import login_required
+from .dashboard import search_text
 
 bp = Blueprint("checkin", __name__, url_prefix="/pointage")
 EXPECTED = (Registration.mode == IN_PERSON, Registration.status == CONFIRMED)

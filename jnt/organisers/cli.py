@@ -7,9 +7,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from . import audit, organiser_sessions, seats
-from .models import Organiser, db, utcnow
-from .organiser_forms import canonical_email
+from .. import seats
+from ..models import Organiser, db, utcnow
+from . import audit
+from . import sessions as organiser_sessions
+from .forms import canonical_email
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024

@@ -6,9 +6,9 @@ from urllib.parse import urlencode
 from flask import current_app
 from sqlalchemy import func, select
 
-from . import collation
-from .forms import CONTROL, STRUCTURE_TYPES
-from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
+from .. import collation
+from ..forms import CONTROL, STRUCTURE_TYPES
+from ..models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 
 MODE_LABELS = {IN_PERSON: "Présentiel", REMOTE: "À distance"}
 STATUS_LABELS = {CONFIRMED: "Confirmée", WAITING: "Liste d’attente"}

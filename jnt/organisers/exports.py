@@ -14,11 +14,12 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
-from . import audit, clock, collation, seats
-from .forms import STRUCTURE_TYPES
-from .models import Registration, db
-from .organiser_auth import login_required
-from .organiser_list import MODE_LABELS, STATUS_LABELS
+from .. import clock, collation, seats
+from ..forms import STRUCTURE_TYPES
+from ..models import Registration, db
+from . import audit
+from .auth import login_required
+from .dashboard import MODE_LABELS, STATUS_LABELS
 
 bp = Blueprint("exports", __name__)
 PARIS = ZoneInfo("Europe/Paris")

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
 
-from . import seats
-from .models import LoginFailures, ThrottleEvent, db, utcnow
+from .. import seats
+from ..models import LoginFailures, ThrottleEvent, db, utcnow
 
 ACCOUNT = "login-account"
 # A pair is forgotten a day after its last failure (unless still waiting): a slow guesser keeps its delay.

@@ -14,8 +14,8 @@ import secrets
 from flask import current_app, session
 from sqlalchemy import delete, or_, select, update
 
-from . import seats
-from .models import Organiser, OrganiserSession, db, utcnow
+from .. import seats
+from ..models import Organiser, OrganiserSession, db, utcnow
 
 COOKIE_KEY = "organiser_session"
 # last_seen_at is written at most once a minute, not at every request (the check-in page searches as
