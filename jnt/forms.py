@@ -6,14 +6,11 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFProtect
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .models import IN_PERSON, REMOTE
 from .typography import french
-
-csrf = CSRFProtect()
 
 STRUCTURE_TYPES = [
     ("collectivite", "Collectivité territoriale"),

@@ -4,7 +4,8 @@ import pytest
 from organisers_support import add_organiser, hidden_fields, login, page_token, register
 from sqlalchemy import delete, update
 
-from jnt import seats, waiting_list
+from jnt import waiting_list
+from jnt.database import write
 from jnt.models import (
     CONFIRMED,
     IN_PERSON,
@@ -167,10 +168,8 @@ def test_action_no_longer_possible_changes_nothing(app, org):
 
 def change(app, registration_id: int, how) -> None:
     """Change a registration outside the organiser's page (its owner, another organiser)."""
-    with app.app_context():
-        seats.begin_write()
+    with app.app_context(), write():
         how(db.session.get(Registration, registration_id))
-        db.session.commit()
 
 
 def assert_refused_as_stale(response) -> None:

@@ -42,7 +42,17 @@ ROUTES = {
     ("/programme", "site.programme", ("GET",)),
     ("/static/<path:filename>", "static", ("GET",)),
 }
-COMMANDS = {"backup", "check-config", "db", "init-db", "organiser", "purge", "send-mail", "send-reminders"}
+# Each command's help, as `flask --app jnt --help` lists it: in French, like everything an operator reads.
+COMMANDS = {
+    "backup": "Copier la base SQLite dans PATH pendant que le site continue de servir.",
+    "check-config": "Afficher la configuration effective (secrets masqués) ; échoue sur une valeur incohérente.",
+    "db": "Migrations du schéma (Alembic), pour le développement ; en production : init-db.",
+    "init-db": "Créer la base ou la mettre à jour (migrations) ; sans effet sur une base à jour.",
+    "organiser": "Comptes organisateurs (création, liste, mot de passe, désactivation).",
+    "purge": "Supprimer les inscriptions une fois passée la durée de conservation qui suit la journée.",
+    "send-mail": "Envoyer maintenant les e-mails en attente (cron) ; code de sortie 1 si un envoi a échoué ou a été abandonné.",
+    "send-reminders": "Préparer et envoyer les rappels (cron, la veille de la journée).",
+}
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +78,8 @@ def test_urls_endpoints_and_methods_are_unchanged(bare_app):
     assert routes == ROUTES
 
 
-def test_every_command_is_listed(bare_app):
+def test_every_command_is_listed_with_its_french_help(bare_app):
     result = bare_app.test_cli_runner().invoke(args=["--help"])
     assert result.exit_code == 0, result.output
-    listed = {line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()}
-    assert listed == COMMANDS
+    listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()]
+    assert {name: bare_app.cli.commands[name].get_short_help_str(200) for name in listed} == COMMANDS

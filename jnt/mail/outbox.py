@@ -20,14 +20,14 @@ import time
 from dataclasses import dataclass
 
 import click
-from flask import Flask, current_app, g, has_request_context
+from flask import current_app, g, has_request_context
 from flask.cli import with_appcontext
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .. import seats
+from ..database import write
 from ..models import OutboxMessage, Registration, db, utcnow
-from . import courier, smtp
+from . import smtp
 
 log = logging.getLogger(__name__)
 # Added to MAIL_MESSAGE_DEADLINE for the lease: recording the outcome may wait for the database.
@@ -71,16 +71,17 @@ def _claim(message_id: int) -> OutboxMessage | None:
     """Take the row for this attempt if nobody else has: a detached copy, committed before anything is sent."""
     now = utcnow()
     lease = dt.timedelta(seconds=current_app.config["MAIL_MESSAGE_DEADLINE"]) + LEASE_MARGIN
-    seats.begin_write()
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
-        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
-    ).rowcount
-    row = db.session.get(OutboxMessage, message_id) if claimed == 1 else None
-    if row is not None:
-        db.session.expunge(row)  # reading it while sending must not start a transaction
-    db.session.commit()
+    with write():
+        claimed = db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now
+            )
+            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
+        ).rowcount
+        row = db.session.get(OutboxMessage, message_id) if claimed == 1 else None
+        if row is not None:
+            db.session.expunge(row)  # reading it while sending must not start a transaction
     return row
 
 
@@ -110,9 +111,8 @@ def permanent(exc: Exception) -> bool:
 
 
 def _record(message_id: int, values: dict) -> None:
-    seats.begin_write()
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
-    db.session.commit()
+    with write():
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
 
 
 @dataclass
@@ -171,7 +171,7 @@ def flush(limit: int = 200) -> Report:
     return report
 
 
-def _kick_after_response(response):
+def kick_after_response(response):
     """Once the response is out, wake this worker's delivery thread (rows are already committed)."""
     courier = current_app.extensions.get("jnt_courier")
     if g.pop("jnt_outbox_queued", False) and courier is not None:
@@ -182,7 +182,7 @@ def _kick_after_response(response):
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command() -> None:
-    """Deliver the outbox now (for cron); exit status 1 if an e-mail of this run failed or was given up."""
+    """Envoyer maintenant les e-mails en attente (cron) ; code de sortie 1 si un envoi a échoué ou a été abandonné."""
     report = flush(limit=10_000)
     click.echo(
         f"E-mails envoyés : {report.sent}, en échec (nouvel essai plus tard) : {report.failed}, "
@@ -194,12 +194,3 @@ def send_mail_command() -> None:
         click.echo(f"Laissés pour le passage suivant : {report.postponed}.")
     if report.failed or report.given_up:
         raise SystemExit(1)
-
-
-def init_app(app: Flask) -> None:
-    """Check the settings, register the command, the after-response kick and the delivery thread."""
-    smtp.check(app)
-    app.cli.add_command(send_mail_command)
-    app.after_request(_kick_after_response)
-    if app.config["MAIL_BACKGROUND"]:
-        app.extensions["jnt_courier"] = courier.Courier(app, flush)

@@ -1,17 +1,19 @@
-"""The organisers' area (/organisateurs/): dashboard here, the rest in child blueprints."""
+"""The organisers' area (/organisateurs/): one blueprint, its private headers, and the `organiser` commands.
 
-from flask import Blueprint, Flask, make_response, render_template, request
+Every module here is a room of the area: auth (login, the `login_required` guard), sessions,
+login_limit, dashboard (counts and the list), actions (waiting list), checkin, exports,
+audit, forms, cli.
+"""
 
-from . import actions, auth, checkin, cli, exports
-from .auth import login_required
-from .dashboard import MODE_LABELS, SORTS, STATUS_LABELS, Criteria, counts, registrations
+from flask import Blueprint, Flask, request
+
+from . import actions, auth, checkin, cli, dashboard, exports
 
 PREFIX = "/organisateurs"
 bp = Blueprint("organisers", __name__, url_prefix=PREFIX)
-bp.register_blueprint(auth.bp)
-bp.register_blueprint(actions.bp)
-bp.register_blueprint(exports.bp)
-bp.register_blueprint(checkin.bp)
+bp.add_url_rule("/", view_func=dashboard.dashboard, methods=["GET"])
+for child in (auth.bp, actions.bp, exports.bp, checkin.bp):
+    bp.register_blueprint(child)
 
 
 @bp.after_app_request
@@ -21,31 +23,6 @@ def private_headers(response):
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
-
-
-def respond(template: str, fragment: str, **context):
-    """The whole page, or only the fragment htmx swaps in place (never on a history restore)."""
-    partial = request.htmx and not request.htmx.history_restore_request
-    response = make_response(render_template(fragment if partial else template, **context))
-    response.vary.update(("HX-Request", "HX-History-Restore-Request"))
-    return response
-
-
-@bp.get("/")
-@login_required
-def dashboard():
-    """Counts at a glance and the searchable list of registrations."""
-    criteria = Criteria.from_args(request.args)
-    return respond(
-        "organisers/dashboard.html",
-        "organisers/_registrations.html",
-        counts=counts(),
-        criteria=criteria,
-        page=registrations(criteria),
-        modes=MODE_LABELS,
-        statuses=STATUS_LABELS,
-        sorts={key: label for key, (label, _key, _reverse) in SORTS.items()},
-    )
 
 
 def init_app(app: Flask) -> None:

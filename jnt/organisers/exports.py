@@ -14,7 +14,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
-from .. import clock, collation, seats
+from .. import clock, collation
+from ..database import write
 from ..forms import STRUCTURE_TYPES
 from ..models import Registration, db
 from . import audit
@@ -102,9 +103,8 @@ def write_xlsx(source: Iterator[tuple]) -> tuple[bytes, int]:
 
 def _download(kind: str, content: bytes, count: int, mimetype: str) -> Response:
     """Send the file as an attachment named with today's date, after logging the export."""
-    seats.begin_write()  # a fresh write transaction: the read one may be older than another writer's commit
-    audit.record(f"export-{kind}", detail=f"{count} lignes")
-    db.session.commit()
+    with write():
+        audit.record(f"export-{kind}", detail=f"{count} lignes")
     name = f"inscriptions-jnt-{clock.now().astimezone(PARIS).date().isoformat()}.{kind}"
     response = Response(content, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
