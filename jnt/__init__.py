@@ -3,62 +3,68 @@
 import os
 
 from flask import Flask
-from htmx_flask import Htmx
 
 from . import (
+    calendar,
     config,
+    database,
     errors,
+    extensions,
     html_cache,
-    ical,
     logs,
-    mails,
-    manage,
-    models,
+    mail,
+    my_registration,
     ops,
     organisers,
-    outbox,
+    ratelimit,
     registration,
-    reminders,
     retention,
     security,
     site,
     static_files,
-    throttle,
 )
-from .forms import csrf
 from .typography import FrenchTypography
 from .urls import App
 
-htmx = Htmx()
-
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: configuration, content, extensions, blueprints."""
+    """Build the app: configure -> extensions -> blueprints -> middleware."""
     # JNT_INSTANCE_PATH moves instance/ (config.py, SQLite file, outbox) out of the code tree.
     app = App(__name__, instance_path=os.environ.get("JNT_INSTANCE_PATH") or None, instance_relative_config=True)
-    # French typography in every template's text, applied once when the template is compiled.
+    configure(app, test_config)
+    extensions.init_app(app)
+    register_blueprints(app)
+    add_middleware(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    """Settings (checked), the log, the edition's content file, French typography in templates."""
+    # Applied once, when each template is compiled.
     app.jinja_env.add_extension(FrenchTypography)
     config.load(app, test_config)
     logs.init_app(app)
     app.extensions["jnt_event"] = config.load_event(app)
-    html_cache.init_app(app)  # first: its after_request hook then runs last
-    htmx.init_app(app)
-    csrf.init_app(app)
-    models.init_app(app)
-    site.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Each area: its blueprints, its request hooks and its commands."""
+    html_cache.init_app(app)  # first: its after_request hook then runs after every other one
     errors.init_app(app)
-    retention.init_app(app)
+    database.init_app(app)
+    site.init_app(app)
     app.register_blueprint(site.bp)
     app.register_blueprint(registration.bp)
-    # Production hooks (issue 6): health, CLI, rate limit, static files, then headers and proxies outermost.
+    ratelimit.init_app(app)
+    my_registration.init_app(app)
+    app.register_blueprint(calendar.bp)
+    organisers.init_app(app)
+    mail.init_app(app)
+    retention.init_app(app)
     ops.init_app(app)
-    throttle.init_app(app)
+
+
+def add_middleware(app: Flask) -> None:
+    """WSGI layers: static files, then security headers and trusted proxies outermost."""
     static_files.init_app(app)
     security.init_app(app)
-    organisers.init_app(app)
-    app.register_blueprint(ical.bp)
-    outbox.init_app(app)
-    mails.init_app(app)
-    manage.init_app(app)
-    reminders.init_app(app)
-    return app

@@ -40,12 +40,7 @@ def deadline_fr(deadline: dt.datetime) -> str:
     return f"jusqu’au {date_fr(last)} à {hour_fr(last)} (heure de Paris)"
 
 
-def lower_first(text: str) -> str:
-    """Lower-case the first letter (« Agence … » inside a sentence)."""
-    return text[:1].lower() + text[1:]
-
-
 def init_app(app: Flask) -> None:
     """Register the filters for templates."""
-    for f in (date_fr, hour_fr, datetime_fr, short_datetime_fr, deadline_fr, lower_first):
+    for f in (date_fr, hour_fr, datetime_fr, short_datetime_fr, deadline_fr):
         app.add_template_filter(f)

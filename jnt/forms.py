@@ -6,14 +6,11 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFProtect
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .models import IN_PERSON, REMOTE
 from .typography import french
-
-csrf = CSRFProtect()
 
 STRUCTURE_TYPES = [
     ("collectivite", "Collectivité territoriale"),
@@ -34,7 +31,7 @@ LINE_BREAK = re.compile(r"[\t\r\n]")
 BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Letters, digits and symbols that still print nothing (Braille blank, Hangul fillers).
 BLANK_GLYPHS = frozenset("\u2800\u3164\u115f\u1160\uffa0")
-# A field people never see nor reach; bots fill it (checked in throttle.py, before the view).
+# A field people never see nor reach (written in registration/_form.html); bots fill it (ratelimit.py).
 HONEYPOT_FIELD = "website"
 
 
@@ -118,7 +115,6 @@ class RegistrationForm(FlaskForm):
     )
     # One random value per displayed form: a second submission of the same form is recognised.
     submission_id = HiddenField(validators=[Optional(), Length(max=64)])
-    website = StringField("Site web (laissez ce champ vide)", validators=[Optional()])
 
     def validate_email(self, field):
         """Check the address with email-validator and keep its normalised form."""

@@ -1,30 +1,18 @@
-"""SQLAlchemy models and the database set-up (SQLite pragmas, init-db)."""
+"""The tables: SQLAlchemy models with their invariants (checks, unique keys, ids never reused)."""
 
 import datetime as dt
-import os
 from typing import ClassVar
 
-import click
-from flask import Flask, current_app, has_app_context
-from flask.cli import with_appcontext
-from flask_migrate import Migrate, stamp, upgrade
-from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event, inspect
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class Base(DeclarativeBase):
-    pass
-
+from .extensions import db
 
 # Integer ids come from AUTOINCREMENT on SQLite (a sequence on PostgreSQL): an id once given is
 # never given again, even after its row is deleted, so nothing that kept an id (an audit row, an
 # organiser's open page) can ever point at someone else. Every table with an integer id uses it.
 NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
-
-db = SQLAlchemy(model_class=Base)
 
 IN_PERSON, REMOTE = "in_person", "remote"
 CONFIRMED, WAITING = "confirmed", "waiting"
@@ -36,7 +24,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-class SeatCounter(Base):
+class SeatCounter(db.Model):
     """Seats taken, updated only by a conditional UPDATE (see seats.py)."""
 
     __tablename__ = "seat_counters"
@@ -45,7 +33,7 @@ class SeatCounter(Base):
     __table_args__ = (CheckConstraint("taken >= 0", name="taken_not_negative"),)
 
 
-class Registration(Base):
+class Registration(db.Model):
     """One person's registration; the e-mail is unique once normalised."""
 
     __tablename__ = "registrations"
@@ -85,7 +73,7 @@ class Registration(Base):
         return f"{self.first_name} {self.last_name}"
 
 
-class Organiser(Base):
+class Organiser(db.Model):
     """An organiser account (created on the command line only)."""
 
     __tablename__ = "organisers"
@@ -98,7 +86,7 @@ class Organiser(Base):
     __table_args__ = (NEVER_REUSE_IDS,)
 
 
-class OrganiserSession(Base):
+class OrganiserSession(db.Model):
     """One open organiser session; the browser holds only the random key whose SHA-256 is stored."""
 
     __tablename__ = "organiser_sessions"
@@ -110,7 +98,7 @@ class OrganiserSession(Base):
     id_token: Mapped[str | None] = mapped_column(Text)
 
 
-class LoginFailures(Base):
+class LoginFailures(db.Model):
     """Failed logins of one account from one client address (both keyed digests), and the wait they earned."""
 
     __tablename__ = "login_failures"
@@ -122,7 +110,7 @@ class LoginFailures(Base):
     __table_args__ = (Index("ix_login_failures_address", "address_key", "last_failure_at"),)
 
 
-class AuditEntry(Base):
+class AuditEntry(db.Model):
     """Who did what, when: organiser actions and exports (no personal data of attendees)."""
 
     __tablename__ = "audit_log"
@@ -135,7 +123,7 @@ class AuditEntry(Base):
     __table_args__ = (NEVER_REUSE_IDS,)
 
 
-class ThrottleEvent(Base):
+class ThrottleEvent(db.Model):
     """One counted event (failed login, registration POST), shared by all workers."""
 
     __tablename__ = "throttle_events"
@@ -146,7 +134,7 @@ class ThrottleEvent(Base):
     __table_args__ = (Index("ix_throttle_lookup", "scope", "key", "at"), NEVER_REUSE_IDS)
 
 
-class OutboxMessage(Base):
+class OutboxMessage(db.Model):
     """An e-mail waiting to be delivered; written in the same transaction as its cause."""
 
     __tablename__ = "outbox"
@@ -167,67 +155,10 @@ class OutboxMessage(Base):
     __table_args__ = (NEVER_REUSE_IDS,)
 
 
-class Heartbeat(Base):
+class Heartbeat(db.Model):
     """One row that /healthz rewrites: proof that the database takes writes right now."""
 
     __tablename__ = "heartbeat"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime]
     __table_args__ = (NEVER_REUSE_IDS,)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL, busy timeout, foreign keys and full sync on every SQLite connection."""
-    if type(dbapi_connection).__module__ != "sqlite3":
-        return
-    timeout_ms = int(current_app.config["SQLITE_BUSY_TIMEOUT"] * 1000) if has_app_context() else 30000
-    # Let SQLAlchemy's "begin" event emit BEGIN itself (see _sqlite_begin).
-    dbapi_connection.isolation_level = None
-    cur = dbapi_connection.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {timeout_ms}")
-    cur.execute("PRAGMA journal_mode = WAL")
-    cur.execute("PRAGMA foreign_keys = ON")
-    # FULL: a commit is on disk before the visitor is told; NORMAL in WAL may lose it on power loss.
-    cur.execute("PRAGMA synchronous = FULL")
-    cur.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn) -> None:
-    """Writers take SQLite's write lock up front, so they queue instead of failing."""
-    if conn.dialect.name != "sqlite":
-        return
-    immediate = conn.get_execution_options().get("jnt_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
-BASELINE = "0001"  # the initial revision: what `create_all` used to build before migrations
-migrate = Migrate(directory=MIGRATIONS)
-
-
-def init_db() -> None:
-    """Apply the Alembic migrations (the only thing that creates tables), then the seat counter; idempotent."""
-    tables = set(inspect(db.engine).get_table_names())
-    if "registrations" in tables and "alembic_version" not in tables:
-        stamp(directory=MIGRATIONS, revision=BASELINE)  # a database made by the former create_all()
-    upgrade(directory=MIGRATIONS)
-    if db.session.get(SeatCounter, IN_PERSON_COUNTER) is None:
-        db.session.add(SeatCounter(name=IN_PERSON_COUNTER, taken=0))
-    db.session.commit()
-
-
-@click.command("init-db")
-@with_appcontext
-def init_db_command() -> None:
-    """Create or upgrade the database schema (idempotent)."""
-    init_db()
-    click.echo("Base de données prête.")
-
-
-def init_app(app: Flask) -> None:
-    """Bind the database to the app and register its commands."""
-    db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True)  # `flask --app jnt db ...` (batch: SQLite ALTERs)
-    app.cli.add_command(init_db_command)

@@ -49,7 +49,7 @@ def shown_settings(app: Flask) -> dict:
 @click.command("check-config")
 @with_appcontext
 def check_config_command() -> None:
-    """Print the effective configuration (secrets masked); fail on an inconsistent value."""
+    """Afficher la configuration effective (secrets masqués) ; échoue sur une valeur incohérente."""
     app = current_app._get_current_object()
     for name, value in shown_settings(app).items():
         click.echo(f"{name} = {value!r}")
@@ -93,7 +93,7 @@ def backup(source: Path, target: Path) -> None:
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
-    """Copy the SQLite database to PATH while the site keeps serving."""
+    """Copier la base SQLite dans PATH pendant que le site continue de servir."""
     source = sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if not source.is_file():
         raise click.ClickException(f"backup : base introuvable ({source})")

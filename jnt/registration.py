@@ -5,9 +5,11 @@ import secrets
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from . import booking, clock, mails, seats
+from . import booking, clock, seats, waiting_list
 from .booking import Result
+from .database import write
 from .forms import MODES, MODES_WHEN_FULL, STRUCTURE_TYPES, RegistrationForm
+from .mail import messages
 from .models import Registration, db
 from .tokens import browser_key, hash_token
 
@@ -51,7 +53,7 @@ def _show(registration: Registration):
         "registration/confirmation.html",
         "registration/_confirmation.html",
         registration=registration,
-        position=booking.waiting_position(registration),
+        position=waiting_list.position(registration),
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -97,11 +99,10 @@ def submit():
 
 def _send_link(email: str) -> None:
     """Queue a new management link for an address already registered; nothing else changes."""
-    seats.begin_write()
-    registration = db.session.scalar(select(Registration).filter_by(email=email))
-    if registration is not None:
-        mails.resend_link(registration)
-    db.session.commit()
+    with write():
+        registration = db.session.scalar(select(Registration).filter_by(email=email))
+        if registration is not None:
+            messages.resend_link(registration)
 
 
 @bp.get("/confirmation")

@@ -8,7 +8,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import delete, update
 
-from . import clock, seats
+from . import clock
+from .database import write
 from .models import IN_PERSON_COUNTER, OutboxMessage, Registration, SeatCounter, db
 
 log = logging.getLogger(__name__)
@@ -24,19 +25,18 @@ def purge() -> int | None:
     """Delete every registration if the retention period is over; returns how many, or None if not yet."""
     if clock.now() < purge_due():
         return None
-    seats.begin_write()
-    deleted = db.session.execute(delete(Registration)).rowcount
-    # Queued and sent e-mails hold names and addresses too.
-    db.session.execute(delete(OutboxMessage))
-    db.session.execute(update(SeatCounter).where(SeatCounter.name == IN_PERSON_COUNTER).values(taken=0))
-    db.session.commit()
+    with write():
+        deleted = db.session.execute(delete(Registration)).rowcount
+        # Queued and sent e-mails hold names and addresses too.
+        db.session.execute(delete(OutboxMessage))
+        db.session.execute(update(SeatCounter).where(SeatCounter.name == IN_PERSON_COUNTER).values(taken=0))
     return deleted
 
 
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Delete registrations after the retention period following the event."""
+    """Supprimer les inscriptions une fois passée la durée de conservation qui suit la journée."""
     deleted = purge()
     if deleted is None:
         click.echo(f"Rien à supprimer avant le {purge_due():%Y-%m-%d %H:%M} UTC (durée de conservation).")

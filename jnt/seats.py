@@ -28,19 +28,6 @@ def status() -> SeatStatus:
     return SeatStatus(current_app.config["IN_PERSON_CAPACITY"], taken)
 
 
-def begin_write() -> None:
-    """Start the session's transaction as a writer: writers take turns, so what they read is current.
-
-    SQLite: BEGIN IMMEDIATE (models.py). Other databases: the counter row is locked
-    (SELECT ... FOR UPDATE) first, so two cancellations of the same registration, say,
-    cannot both see it and both free its seat.
-    """
-    db.session.rollback()
-    connection = db.session.connection(execution_options={"jnt_write": True})
-    if connection.dialect.name != "sqlite":
-        db.session.execute(select(SeatCounter.taken).where(SeatCounter.name == IN_PERSON_COUNTER).with_for_update())
-
-
 def take() -> bool:
     """Take one seat if one is free; the UPDATE's row count decides, atomically."""
     result = db.session.execute(

@@ -117,7 +117,6 @@ def init_app(app: Flask) -> None:
         return  # `flask run --debug`: Flask serves jnt/static as it is, edits show at once
     out = Path(app.config["STATIC_BUILD_DIR"] or os.path.join(app.instance_path, "static"))
     manifest = build(Path(app.static_folder), out)
-    app.extensions["jnt_static_manifest"] = manifest
 
     @app.url_defaults
     def hashed_static(endpoint, values):

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from jnt import create_app
-from jnt.models import db, init_db
+from jnt.database import init_db
+from jnt.models import db
 
 # PostgreSQL variant of the database tests: a DSN of a role allowed to CREATE DATABASE
 # (scripts/start_postgres.sh starts one). JNT_REQUIRE_POSTGRES=1 (CI) makes its absence a failure.

@@ -5,7 +5,9 @@ import re
 
 from conftest import csrf_token, valid_registration
 
-from jnt import booking, login_limit, models, organiser_sessions
+from jnt import booking, models
+from jnt.organisers import login_limit
+from jnt.organisers import sessions as organiser_sessions
 
 PASSWORD = "un mot de passe assez long"
 EMAIL = "orga@example.org"

@@ -1,7 +1,7 @@
 """Test-only gunicorn entry: the real app, with a rendezvous across worker processes where a write starts.
 
 A request carrying the RENDEZVOUS header (the loopback port of a tests/rendezvous.py meeting)
-stops when its view starts its first write transaction, before the write lock: it connects to
+stops when its view starts its first write transaction (`with write():`), before the write lock: it connects to
 the meeting and waits there until the test process has seen every party arrive. So all the
 racing requests have read what they read before any of them writes, in as many worker
 processes, every time: the race is certain, not merely likely. The pause sits before the lock
@@ -15,8 +15,9 @@ The control swaps the atomic seat rule for the classic oversell: count the confi
 in-person rows, meet the others, then take a seat unconditionally if the count said one was
 free. Every party counts before any of them writes, so it always oversells.
 
-If the product stops starting its writes through `seats.begin_write`, this module fails at
-start-up (name gone) or the meeting sees nobody arrive: the race tests fail, never pass blind.
+The hold wraps `database.take_write_lock`, which write() calls by its module-level name. If the
+product stops taking its write lock there, this module fails at start-up (name gone) or the
+meeting sees nobody arrive: the race tests fail, never pass blind.
 The hold is the view's first write: the registration flood limit writes earlier, in a
 before_request hook registered before `arm`. If that write moves into the view (a decorator),
 hold at the seat-taking write instead, or the registration race is no longer the one held.
@@ -28,7 +29,7 @@ import socket
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import func, select, update
 
-from jnt import create_app, seats
+from jnt import create_app, database, seats
 from jnt.models import CONFIRMED, IN_PERSON, IN_PERSON_COUNTER, Registration, SeatCounter, db
 
 HEADER = "X-Test-Rendezvous"
@@ -45,7 +46,7 @@ def meet(port: int) -> None:
 
 
 def _count_free_seat() -> bool:
-    """The racy read of the control: count the rows, outside any write."""
+    """The racy read of the control: count the rows before the write lock."""
     confirmed = db.session.scalar(
         select(func.count()).where(Registration.mode == IN_PERSON, Registration.status == CONFIRMED)
     )
@@ -58,20 +59,20 @@ def build(seat_rule: str = "atomic") -> Flask:
     if seat_rule not in ("atomic", "count-then-act"):
         raise ValueError(seat_rule)
     app = create_app()
-    start_write, take = seats.begin_write, seats.take
+    take_write_lock, take = database.take_write_lock, seats.take
 
     @app.before_request
     def arm() -> None:
         """Registered last: writes of the earlier hooks (the flood limit) are not the race."""
         g.rendezvous = request.headers.get(HEADER, type=int)
 
-    def begin_write() -> None:
+    def held_take_write_lock() -> None:
         port = g.pop("rendezvous", None) if has_request_context() else None
         if port is not None:
             if seat_rule == "count-then-act":
                 g.seat_free_by_count = _count_free_seat()
             meet(port)
-        start_write()
+        take_write_lock()
 
     def take_by_count() -> bool:
         if "seat_free_by_count" not in g:
@@ -82,7 +83,7 @@ def build(seat_rule: str = "atomic") -> Flask:
             )
         return g.seat_free_by_count
 
-    seats.begin_write = begin_write
+    database.take_write_lock = held_take_write_lock
     if seat_rule == "count-then-act":
         seats.take = take_by_count
     return app

@@ -7,7 +7,7 @@ import icalendar
 from conftest import csrf_token
 from mailtools import LINK, register
 
-from jnt import outbox
+from jnt.mail import outbox
 
 
 def inbox(folder) -> dict[str, list[email.message.EmailMessage]]:

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from organisers_support import add_organiser, login, register
 
-from jnt.exports import HEADER
 from jnt.models import AuditEntry, db
+from jnt.organisers.exports import HEADER
 
 TRICKY = {
     "last_name": '=HYPERLINK("http://x")',

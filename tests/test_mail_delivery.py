@@ -11,8 +11,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from mailtools import SMTPServer, manage_path, outbox_rows, register
 
-from jnt import outbox
 from jnt.config import ConfigError
+from jnt.mail import outbox
 from jnt.models import OutboxMessage, Registration, db
 
 

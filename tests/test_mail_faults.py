@@ -15,7 +15,7 @@ from mailtools import SMTPServer, StuckServer, TricklingServer, outbox_rows, reg
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
-from jnt import outbox
+from jnt.mail import outbox
 from jnt.models import OutboxMessage, db, utcnow
 from jnt.typography import french
 

@@ -12,8 +12,8 @@ from aiosmtpd.smtp import AuthResult
 from mailtools import SMTPServer, outbox_rows, register
 from sqlalchemy import update
 
-from jnt import outbox
 from jnt.config import ConfigError
+from jnt.mail import outbox
 from jnt.models import OutboxMessage, db, utcnow
 
 CREDENTIALS = {"MAIL_USERNAME": "jnt", "MAIL_PASSWORD": "mot-de-passe-du-relais"}

@@ -10,7 +10,7 @@ from conftest import CLOSED_NOW, csrf_token, form_fields, valid_registration
 from mailtools import manage_path, outbox_rows, register
 from sqlalchemy import select
 
-from jnt import lifecycle
+from jnt import waiting_list
 from jnt.models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, SeatCounter, db, utcnow
 from jnt.tokens import RedactTokens
 
@@ -202,7 +202,7 @@ def test_unexpected_error_is_logged_without_the_token(app, full_house, monkeypat
     def broken(_registration):
         raise RuntimeError("panne simulée")
 
-    monkeypatch.setattr(lifecycle, "cancel", broken)
+    monkeypatch.setattr(waiting_list, "cancel", broken)
     with caplog.at_level(logging.ERROR):
         response = ann.post(path + "/annuler", data={"csrf_token": csrf_token(page)})
     assert response.status_code == 500

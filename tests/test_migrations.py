@@ -13,17 +13,16 @@ from flask_migrate import upgrade
 from sqlalchemy import Integer, inspect, select, text
 
 from jnt import create_app
+from jnt.database import init_db
+from jnt.extensions import MIGRATIONS
 from jnt.models import (
-    BASELINE,
     IN_PERSON_COUNTER,
-    MIGRATIONS,
     AuditEntry,
     Organiser,
     OutboxMessage,
     Registration,
     SeatCounter,
     db,
-    init_db,
 )
 
 NEVER_REUSED = "0002"  # the revision from which ids are never reused
@@ -61,22 +60,6 @@ def test_migration_is_at_head(app):
     with app.app_context(), db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     assert current == "0004"
-
-
-def test_database_from_before_migrations_is_adopted(make_app):
-    app = make_app()
-    with app.app_context():
-        db.drop_all()
-        db.session.execute(text("DROP TABLE alembic_version"))
-        db.session.commit()
-        # What the former init-db's create_all() built: the baseline schema, without alembic_version.
-        upgrade(directory=MIGRATIONS, revision=BASELINE)
-        db.session.execute(text("DROP TABLE alembic_version"))
-        db.session.commit()
-        init_db()
-        current = MigrationContext.configure(db.session.connection()).get_current_revision()
-        assert current == "0004"
-        assert db.session.get(SeatCounter, IN_PERSON_COUNTER).taken == 0
 
 
 def integer_id_tables():

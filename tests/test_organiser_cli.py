@@ -4,8 +4,8 @@ from organisers_support import EMAIL, PASSWORD, add_organiser
 from server import Gunicorn
 from werkzeug.security import check_password_hash
 
-from jnt import organiser_cli
 from jnt.models import Organiser, db
+from jnt.organisers import cli as organiser_cli
 
 
 def stored(app) -> list[Organiser]:

@@ -4,7 +4,8 @@ import pytest
 from organisers_support import add_organiser, hidden_fields, login, page_token, register
 from sqlalchemy import delete, update
 
-from jnt import lifecycle, organiser_actions, seats
+from jnt import waiting_list
+from jnt.database import write
 from jnt.models import (
     CONFIRMED,
     IN_PERSON,
@@ -17,6 +18,7 @@ from jnt.models import (
     SeatCounter,
     db,
 )  # fmt: skip
+from jnt.organisers import actions as organiser_actions
 
 
 @pytest.fixture
@@ -159,17 +161,15 @@ def test_action_confirmation_step_changes_nothing(app, org):
 
 def test_action_no_longer_possible_changes_nothing(app, org):
     page = org.get("/organisateurs/inscriptions/1/promouvoir")
-    assert "n’est pas possible" in page.text and "<button" not in page.text.split("<main")[1].split("Se déconnecter")[1]
+    assert "n’est pas possible" in page.text and "<button" not in page.text.split("<main")[1]  # logout is in the header
     response = org.post("/organisateurs/inscriptions/1/promouvoir", data={"csrf_token": page_token(page.text)})
     assert response.status_code == 409 and state(app, 1) == (IN_PERSON, CONFIRMED) and audit(app) == []
 
 
 def change(app, registration_id: int, how) -> None:
     """Change a registration outside the organiser's page (its owner, another organiser)."""
-    with app.app_context():
-        seats.begin_write()
+    with app.app_context(), write():
         how(db.session.get(Registration, registration_id))
-        db.session.commit()
 
 
 def assert_refused_as_stale(response) -> None:
@@ -182,7 +182,7 @@ def test_stale_action_page_never_acts_on_the_next_person(app, org, forced_reuse)
     url = "/organisateurs/inscriptions/6/annuler"
     page = org.get(url)
     assert "Éloïse" in page.text
-    change(app, 6, lifecycle.cancel)  # cancelled by its owner meanwhile, then someone else registers
+    change(app, 6, waiting_list.cancel)  # cancelled by its owner meanwhile, then someone else registers
     new_id = register(app, n=7, mode="remote", first_name="Nouvelle")
     if forced_reuse:  # what SQLite without AUTOINCREMENT did: the form must still tell them apart
         with app.app_context():
@@ -198,7 +198,7 @@ def test_stale_action_page_never_acts_on_the_next_person(app, org, forced_reuse)
 def test_action_page_made_stale_by_a_change_is_refused(app, org):
     url = "/organisateurs/inscriptions/1/annuler"
     page = org.get(url)
-    change(app, 1, lifecycle.switch_to_remote)  # the person now attends remotely: not what was shown
+    change(app, 1, waiting_list.switch_to_remote)  # the person now attends remotely: not what was shown
     assert_refused_as_stale(org.post(url, data=hidden_fields(page.text)))
     assert state(app, 1) == (REMOTE, CONFIRMED) and audit(app) == []
     fresh = org.get(url)

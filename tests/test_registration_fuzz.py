@@ -6,7 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from jnt import lifecycle, seats
+from jnt import waiting_list
+from jnt.database import write
 from jnt.models import IN_PERSON_COUNTER, Registration, SeatCounter, db
 
 
@@ -58,7 +59,5 @@ def test_any_input_is_answered_cleanly(app, client, values):
         assert row.organisation == sent["organisation"].strip()
         row_id = row.id
     # Cancel it (freeing its seat) so the next example may reuse the address.
-    with app.test_request_context():
-        seats.begin_write()
-        lifecycle.cancel(db.session.get(Registration, row_id))
-        db.session.commit()
+    with app.test_request_context(), write():
+        waiting_list.cancel(db.session.get(Registration, row_id))

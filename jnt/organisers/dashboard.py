@@ -1,14 +1,15 @@
-"""The organisers' list of registrations: search, filters, sort, pagination, and the counts."""
+"""The organisers' dashboard: the counts at a glance, and the list of registrations (search, filters, sort, pages)."""
 
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import current_app
+from flask import current_app, make_response, render_template, request
 from sqlalchemy import func, select
 
-from . import collation
-from .forms import CONTROL, STRUCTURE_TYPES
-from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
+from .. import collation
+from ..forms import CONTROL, STRUCTURE_TYPES
+from ..models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
+from .auth import login_required
 
 MODE_LABELS = {IN_PERSON: "Présentiel", REMOTE: "À distance"}
 STATUS_LABELS = {CONFIRMED: "Confirmée", WAITING: "Liste d’attente"}
@@ -134,4 +135,28 @@ def counts() -> Counts:
         remote=by.get((REMOTE, CONFIRMED), 0),
         total=sum(by.values()),
         by_structure=by_structure,
+    )
+
+
+def respond(template: str, fragment: str, **context):
+    """The whole page, or only the fragment htmx swaps in place (never on a history restore)."""
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = make_response(render_template(fragment if partial else template, **context))
+    response.vary.update(("HX-Request", "HX-History-Restore-Request"))
+    return response
+
+
+@login_required
+def dashboard():
+    """Counts at a glance and the searchable list of registrations (/organisateurs/)."""
+    criteria = Criteria.from_args(request.args)
+    return respond(
+        "organisers/dashboard.html",
+        "organisers/_registrations_update.html",
+        counts=counts(),
+        criteria=criteria,
+        page=registrations(criteria),
+        modes=MODE_LABELS,
+        statuses=STATUS_LABELS,
+        sorts={key: label for key, (label, _key, _reverse) in SORTS.items()},
     )

@@ -7,10 +7,12 @@ from flask import Blueprint, current_app, flash, g, make_response, redirect, ren
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit, login_limit, organiser_sessions, seats
-from .models import Organiser, db
-from .organiser_forms import ConfirmForm, LoginForm, canonical_email
-from .typography import french
+from ..database import write
+from ..models import Organiser, db
+from ..typography import french
+from . import audit, login_limit
+from . import sessions as organiser_sessions
+from .forms import ConfirmForm, LoginForm, canonical_email
 
 bp = Blueprint("auth", __name__)
 BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
@@ -63,7 +65,6 @@ def login_required(view):
         g.organiser = organiser
         return view(*args, **kwargs)
 
-    guarded.login_required = True
     return guarded
 
 
@@ -101,16 +102,14 @@ def authenticate():
         reason = (
             "compte inconnu" if organiser is None else "mot de passe incorrect" if not right else "compte désactivé"
         )
-        seats.begin_write()
-        audit.record("connexion-refusee", detail=reason, organiser=organiser)
-        db.session.commit()
+        with write():
+            audit.record("connexion-refusee", detail=reason, organiser=organiser)
         return _login_page(form, 401, BAD_CREDENTIALS)
     login_limit.withdraw(attempt)
-    seats.begin_write()
-    organiser_sessions.start(organiser)
-    g.organiser = organiser
-    audit.record("connexion")
-    db.session.commit()
+    with write():
+        organiser_sessions.start(organiser)
+        g.organiser = organiser
+        audit.record("connexion")
     return redirect(_safe_next(form.next.data), 303)
 
 
@@ -120,8 +119,7 @@ def logout():
     """End this session, for every copy of its cookie."""
     form = ConfirmForm()
     if form.validate():
-        seats.begin_write()
-        organiser_sessions.end_current()
-        audit.record("deconnexion")
-        db.session.commit()
+        with write():
+            organiser_sessions.end_current()
+            audit.record("deconnexion")
     return redirect(url_for(".login"), 303)

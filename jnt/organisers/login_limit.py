@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
 
-from . import seats
-from .models import LoginFailures, ThrottleEvent, db, utcnow
+from ..database import write
+from ..models import LoginFailures, ThrottleEvent, db, utcnow
 
 ACCOUNT = "login-account"
 # A pair is forgotten a day after its last failure (unless still waiting): a slow guesser keeps its delay.
@@ -105,34 +105,32 @@ def reserve(email: str, address: str) -> Reservation | Refusal:
     now = utcnow()
     account, client = digest(email), address_key(address)
     window = dt.timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
-    seats.begin_write()
-    # What no limit looks at any more goes: the tables stay small.
-    db.session.execute(delete(ThrottleEvent).where(ThrottleEvent.scope == ACCOUNT, ThrottleEvent.at < now - window))
-    done = or_(LoginFailures.locked_until.is_(None), LoginFailures.locked_until <= now)
-    forgotten = (LoginFailures.last_failure_at < now - max(PAIR_MEMORY, window), done)
-    db.session.execute(delete(LoginFailures).where(*forgotten))
-    pair = db.session.get(LoginFailures, (account, client))
-    refusal = _check(account, client, pair, now)
-    if refusal is not None:
-        db.session.commit()
-        return refusal
-    if pair is None:
-        pair = LoginFailures(account_key=account, address_key=client, failures=0)
-        db.session.add(pair)
-    pair.failures += 1
-    pair.last_failure_at = now
-    delay = _delay(pair.failures)
-    pair.locked_until = now + delay if delay else None
-    event = ThrottleEvent(scope=ACCOUNT, key=account, at=now)
-    db.session.add(event)
-    db.session.commit()
-    return Reservation(account, client, event.id)
+    with write():
+        # What no limit looks at any more goes: the tables stay small.
+        db.session.execute(delete(ThrottleEvent).where(ThrottleEvent.scope == ACCOUNT, ThrottleEvent.at < now - window))
+        done = or_(LoginFailures.locked_until.is_(None), LoginFailures.locked_until <= now)
+        forgotten = (LoginFailures.last_failure_at < now - max(PAIR_MEMORY, window), done)
+        db.session.execute(delete(LoginFailures).where(*forgotten))
+        pair = db.session.get(LoginFailures, (account, client))
+        refusal = _check(account, client, pair, now)
+        if refusal is not None:
+            return refusal
+        if pair is None:
+            pair = LoginFailures(account_key=account, address_key=client, failures=0)
+            db.session.add(pair)
+        pair.failures += 1
+        pair.last_failure_at = now
+        delay = _delay(pair.failures)
+        pair.locked_until = now + delay if delay else None
+        event = ThrottleEvent(scope=ACCOUNT, key=account, at=now)
+        db.session.add(event)
+        db.session.flush()
+        return Reservation(account, client, event.id)
 
 
 def withdraw(reservation: Reservation) -> None:
     """The password was right: this attempt was no failure, and the pair starts afresh."""
-    seats.begin_write()
-    db.session.execute(delete(ThrottleEvent).where(ThrottleEvent.id == reservation.event_id))
     pair = (LoginFailures.account_key == reservation.account_key, LoginFailures.address_key == reservation.address_key)
-    db.session.execute(delete(LoginFailures).where(*pair))
-    db.session.commit()
+    with write():
+        db.session.execute(delete(ThrottleEvent).where(ThrottleEvent.id == reservation.event_id))
+        db.session.execute(delete(LoginFailures).where(*pair))

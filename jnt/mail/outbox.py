@@ -20,20 +20,21 @@ import time
 from dataclasses import dataclass
 
 import click
-from flask import Flask, current_app, g, has_request_context
+from flask import current_app, g, has_request_context
 from flask.cli import with_appcontext
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import background, seats, transport
-from .models import OutboxMessage, Registration, db, utcnow
+from ..database import write
+from ..models import OutboxMessage, Registration, db, utcnow
+from . import smtp
 
 log = logging.getLogger(__name__)
 # Added to MAIL_MESSAGE_DEADLINE for the lease: recording the outcome may wait for the database.
 LEASE_MARGIN = dt.timedelta(minutes=5)
 # Refusals of this one message: the next message may go through. A refused sender or login, the
 # network, a deadline or the relay's certificate would fail the next one too: the run stops there.
-MESSAGE_ONLY = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, transport.AddressNotSupported)
+MESSAGE_ONLY = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtp.AddressNotSupported)
 
 
 def queue(key: str, registration: Registration, subject: str, text: str, html: str, ics: str | None = None) -> None:
@@ -70,16 +71,17 @@ def _claim(message_id: int) -> OutboxMessage | None:
     """Take the row for this attempt if nobody else has: a detached copy, committed before anything is sent."""
     now = utcnow()
     lease = dt.timedelta(seconds=current_app.config["MAIL_MESSAGE_DEADLINE"]) + LEASE_MARGIN
-    seats.begin_write()
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
-        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
-    ).rowcount
-    row = db.session.get(OutboxMessage, message_id) if claimed == 1 else None
-    if row is not None:
-        db.session.expunge(row)  # reading it while sending must not start a transaction
-    db.session.commit()
+    with write():
+        claimed = db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now
+            )
+            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
+        ).rowcount
+        row = db.session.get(OutboxMessage, message_id) if claimed == 1 else None
+        if row is not None:
+            db.session.expunge(row)  # reading it while sending must not start a transaction
     return row
 
 
@@ -105,13 +107,12 @@ def permanent(exc: Exception) -> bool:
     """A final answer about this message (5xx to its recipient or content), or an address the relay cannot take."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
         return code(exc) is not None and code(exc) >= 500
-    return isinstance(exc, transport.AddressNotSupported)
+    return isinstance(exc, smtp.AddressNotSupported)
 
 
 def _record(message_id: int, values: dict) -> None:
-    seats.begin_write()
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
-    db.session.commit()
+    with write():
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
 
 
 @dataclass
@@ -141,7 +142,7 @@ def flush(limit: int = 200) -> Report:
     report = Report()
     deadline = time.monotonic() + current_app.config["MAIL_RUN_DEADLINE"]
     due = _due(limit)
-    with transport.Transport(deadline) as carrier:
+    with smtp.Transport(deadline) as carrier:
         for position, message_id in enumerate(due):
             if time.monotonic() >= deadline:
                 report.postponed = len(due) - position
@@ -150,9 +151,7 @@ def flush(limit: int = 200) -> Report:
             if row is None:
                 continue  # another worker has it
             try:
-                carrier.send(
-                    transport.build(row), f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}-{row.dedupe_key.split(':')[0]}"
-                )
+                carrier.send(smtp.build(row), f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}-{row.dedupe_key.split(':')[0]}")
             except Exception as exc:
                 _failed(row, exc, report)
                 if isinstance(exc, ssl.SSLCertVerificationError):
@@ -172,7 +171,7 @@ def flush(limit: int = 200) -> Report:
     return report
 
 
-def _kick_after_response(response):
+def kick_after_response(response):
     """Once the response is out, wake this worker's delivery thread (rows are already committed)."""
     courier = current_app.extensions.get("jnt_courier")
     if g.pop("jnt_outbox_queued", False) and courier is not None:
@@ -183,7 +182,7 @@ def _kick_after_response(response):
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command() -> None:
-    """Deliver the outbox now (for cron); exit status 1 if an e-mail of this run failed or was given up."""
+    """Envoyer maintenant les e-mails en attente (cron) ; code de sortie 1 si un envoi a échoué ou a été abandonné."""
     report = flush(limit=10_000)
     click.echo(
         f"E-mails envoyés : {report.sent}, en échec (nouvel essai plus tard) : {report.failed}, "
@@ -195,12 +194,3 @@ def send_mail_command() -> None:
         click.echo(f"Laissés pour le passage suivant : {report.postponed}.")
     if report.failed or report.given_up:
         raise SystemExit(1)
-
-
-def init_app(app: Flask) -> None:
-    """Check the settings, register the command, the after-response kick and the delivery thread."""
-    transport.check(app)
-    app.cli.add_command(send_mail_command)
-    app.after_request(_kick_after_response)
-    if app.config["MAIL_BACKGROUND"]:
-        app.extensions["jnt_courier"] = background.Courier(app, flush)

@@ -14,8 +14,8 @@ import secrets
 from flask import current_app, session
 from sqlalchemy import delete, or_, select, update
 
-from . import seats
-from .models import Organiser, OrganiserSession, db, utcnow
+from ..database import write
+from ..models import Organiser, OrganiserSession, db, utcnow
 
 COOKIE_KEY = "organiser_session"
 # last_seen_at is written at most once a minute, not at every request (the check-in page searches as
@@ -64,9 +64,8 @@ def current() -> Organiser | None:
         return None
     last_seen, organiser = found
     if now - last_seen >= TOUCH_EVERY:
-        seats.begin_write()
-        touched = db.session.execute(update(OrganiserSession).where(mine).values(last_seen_at=now)).rowcount
-        db.session.commit()
+        with write():
+            touched = db.session.execute(update(OrganiserSession).where(mine).values(last_seen_at=now)).rowcount
         if touched == 0:  # logged out in the meantime
             return None
     return organiser

@@ -13,7 +13,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import attestation, booking, clock, errors, ical, lifecycle, seats
+from . import attestation, calendar, clock, errors, waiting_list
+from .database import write
 from .forms import CancelForm, ModeForm
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 from .tokens import RedactTokens, hash_token
@@ -35,7 +36,6 @@ def _find(token: str) -> Registration:
     """The registration of this token, or the ordinary 404."""
     registration = db.session.scalar(select(Registration).filter_by(manage_token_hash=hash_token(token)))
     if registration is None:
-        db.session.rollback()
         abort(404)
     return registration
 
@@ -44,7 +44,7 @@ def _page(template: str, registration: Registration, **context):
     return render_template(
         template,
         registration=registration,
-        position=booking.waiting_position(registration),
+        position=waiting_list.position(registration),
         is_open=clock.registration_open(),
         closed_text=CLOSED,
         referrer_policy=REFERRER_POLICY,
@@ -53,9 +53,8 @@ def _page(template: str, registration: Registration, **context):
 
 
 def _refuse_when_closed():
-    """After the deadline, changes are refused inside the write transaction."""
+    """After the deadline, changes are refused (checked inside the write transaction)."""
     if not clock.registration_open():
-        db.session.rollback()
         return errors.render_error(403, "Modification impossible", CLOSED)
     return None
 
@@ -74,10 +73,10 @@ def show(token: str):
     )
 
 
-@bp.get(f"/gerer/{TOKEN}/{ical.FILENAME}")
+@bp.get(f"/gerer/{TOKEN}/{calendar.FILENAME}")
 def calendar_file(token: str):
     """The attendee's calendar file: for a remote attendee, with the video link when there is one."""
-    return ical.download(remote=_find(token).mode == REMOTE)
+    return calendar.download(remote=_find(token).mode == REMOTE)
 
 
 @bp.get(f"/gerer/{TOKEN}/{attestation.FILENAME}")
@@ -95,24 +94,24 @@ def switch(token: str):
     form = ModeForm()
     if not form.validate():
         abort(400)
-    seats.begin_write()
-    registration = _find(token)
-    if (refused := _refuse_when_closed()) is not None:
-        return refused
-    if form.mode.data == registration.mode:
-        db.session.rollback()  # already so (a form sent twice): nothing to change
-        return redirect(url_for(".show", token=token), 303)
-    if form.mode.data == REMOTE:
-        freed = (
-            "Votre place en présentiel" if registration.status == CONFIRMED else "Votre place sur la liste d’attente"
-        )
-        lifecycle.switch_to_remote(registration)
-        message = ("success", f"Vous participerez à distance. {freed} a été libérée.")
-    elif lifecycle.switch_to_in_person(registration) == WAITING:
-        message = ("warning", "Aucune place libre en présentiel : vous êtes sur la liste d’attente.")
-    else:
-        message = ("success", "Vous participerez en présentiel : une place vous est attribuée.")
-    db.session.commit()
+    with write():
+        registration = _find(token)
+        if (refused := _refuse_when_closed()) is not None:
+            return refused
+        if form.mode.data == registration.mode:  # already so (a form sent twice): nothing to change
+            return redirect(url_for(".show", token=token), 303)
+        if form.mode.data == REMOTE:
+            freed = (
+                "Votre place en présentiel"
+                if registration.status == CONFIRMED
+                else "Votre place sur la liste d’attente"
+            )
+            waiting_list.switch_to_remote(registration)
+            message = ("success", f"Vous participerez à distance. {freed} a été libérée.")
+        elif waiting_list.switch_to_in_person(registration) == WAITING:
+            message = ("warning", "Aucune place libre en présentiel : vous êtes sur la liste d’attente.")
+        else:
+            message = ("success", "Vous participerez en présentiel : une place vous est attribuée.")
     flash(french(message[1]), message[0])
     return redirect(url_for(".show", token=token), 303)
 
@@ -128,12 +127,11 @@ def cancel(token: str):
     """Delete the registration (its seat goes to the next person waiting)."""
     if not CancelForm().validate():
         abort(400)
-    seats.begin_write()
-    registration = _find(token)
-    if (refused := _refuse_when_closed()) is not None:
-        return refused
-    lifecycle.cancel(registration)
-    db.session.commit()
+    with write():
+        registration = _find(token)
+        if (refused := _refuse_when_closed()) is not None:
+            return refused
+        waiting_list.cancel(registration)
     return redirect(url_for(".cancelled"), 303)
 
 

@@ -1,12 +1,14 @@
 """`flask send-reminders`: the day-before e-mail, sent once per registration however often it runs."""
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select, update
 
-from . import clock, mails, outbox, seats
-from .models import Registration, db, utcnow
+from .. import clock
+from ..database import write
+from ..models import Registration, db, utcnow
+from . import messages, outbox
 
 
 def queue_reminders() -> int:
@@ -14,23 +16,22 @@ def queue_reminders() -> int:
     queued = 0
     pending = list(db.session.scalars(select(Registration.id).where(Registration.reminder_sent_at.is_(None))))
     for registration_id in pending:
-        seats.begin_write()
-        claimed = db.session.execute(
-            update(Registration)
-            .where(Registration.id == registration_id, Registration.reminder_sent_at.is_(None))
-            .values(reminder_sent_at=utcnow())
-        ).rowcount
-        if claimed == 1:
-            mails.reminder(db.session.get(Registration, registration_id))
-            queued += 1
-        db.session.commit()
+        with write():
+            claimed = db.session.execute(
+                update(Registration)
+                .where(Registration.id == registration_id, Registration.reminder_sent_at.is_(None))
+                .values(reminder_sent_at=utcnow())
+            ).rowcount
+            if claimed == 1:
+                messages.reminder(db.session.get(Registration, registration_id))
+                queued += 1
     return queued
 
 
 @click.command("send-reminders")
 @with_appcontext
 def send_reminders_command() -> None:
-    """Queue and send the reminders (for cron, the day before the event)."""
+    """Préparer et envoyer les rappels (cron, la veille de la journée)."""
     if clock.now() >= current_app.extensions["jnt_event"].end:
         click.echo("La journée est terminée : aucun rappel envoyé.")
         return
@@ -40,8 +41,3 @@ def send_reminders_command() -> None:
         f"Rappels préparés : {queued}. E-mails envoyés : {report.sent}, en échec : {report.failed}, "
         f"abandonnés : {report.given_up}."
     )
-
-
-def init_app(app: Flask) -> None:
-    """Register the command."""
-    app.cli.add_command(send_reminders_command)

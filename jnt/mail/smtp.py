@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 
-from .config import ConfigError
-from .models import OutboxMessage
+from ..config import ConfigError
+from ..models import OutboxMessage
 from .smtp_deadline import DeadlineExceeded, Watchdog, WatchedSMTP, WatchedSMTPSSL
 
 log = logging.getLogger(__name__)

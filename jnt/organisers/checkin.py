@@ -3,10 +3,12 @@
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from sqlalchemy import func, select, update
 
-from . import audit, collation, seats
-from .models import CONFIRMED, IN_PERSON, Registration, db, utcnow
-from .organiser_auth import login_required
-from .organiser_list import search_text
+from .. import collation
+from ..database import write
+from ..models import CONFIRMED, IN_PERSON, Registration, db, utcnow
+from . import audit
+from .auth import login_required
+from .dashboard import search_text
 
 bp = Blueprint("checkin", __name__, url_prefix="/pointage")
 EXPECTED = (Registration.mode == IN_PERSON, Registration.status == CONFIRMED)
@@ -53,16 +55,17 @@ def index():
 @login_required
 def toggle(registration_id: int, mark: str):
     """Mark present (or undo) with a single UPDATE, so concurrent check-ins never overwrite each other."""
-    seats.begin_write()
     value = utcnow() if mark == "present" else None
     # Present: only when not already marked (the first time is kept); undo: clears it.
     condition = Registration.checked_in_at.is_(None) if mark == "present" else Registration.checked_in_at.is_not(None)
-    changed = db.session.execute(
-        update(Registration).where(Registration.id == registration_id, *EXPECTED, condition).values(checked_in_at=value)
-    ).rowcount
-    if changed:
-        audit.record("pointage" if mark == "present" else "pointage-annule", registration_id)
-    db.session.commit()
+    with write():
+        changed = db.session.execute(
+            update(Registration)
+            .where(Registration.id == registration_id, *EXPECTED, condition)
+            .values(checked_in_at=value)
+        ).rowcount
+        if changed:
+            audit.record("pointage" if mark == "present" else "pointage-annule", registration_id)
     person = db.session.scalar(select(Registration).where(Registration.id == registration_id, *EXPECTED))
     if person is None:
         abort(404)

@@ -1,22 +1,26 @@
-"""The attendee's e-mails, composed from templates (mail/*.txt and autoescaped mail/*.html) into the outbox."""
+"""The attendee's e-mails, composed from templates (mail/*.txt and autoescaped mail/*.html) into the outbox.
+
+Each function queues its message in the caller's write transaction: it leaves with what caused it, or not at all.
+"""
 
 import datetime as dt
 
 import css_inline
-from flask import Flask, current_app, render_template
+from flask import current_app, render_template
 from sqlalchemy import func, select
 
-from . import booking, ical, outbox
-from .models import REMOTE, WAITING, OutboxMessage, Registration, db, utcnow
-from .tokens import new_token
-from .typography import french
-from .urls import public_url
+from .. import calendar
+from ..models import REMOTE, WAITING, OutboxMessage, Registration, db, utcnow
+from ..tokens import new_token
+from ..typography import french
+from ..urls import public_url
+from . import outbox
 
 # A new link is not sent again within this delay (e-mail bombing; a link just sent stays valid).
 RESEND_INTERVAL = dt.timedelta(minutes=5)
 
 
-def _queue(kind: str, key: str, registration: Registration, subject: str, calendar: bool = True, **context) -> None:
+def _queue(kind: str, key: str, registration: Registration, subject: str, with_ics: bool = True, **context) -> None:
     """Render both bodies of `kind` and put them, with the calendar file, in the outbox."""
     cfg = current_app.config
     context.update(
@@ -32,7 +36,7 @@ def _queue(kind: str, key: str, registration: Registration, subject: str, calend
     text = render_template(f"mail/{kind}.txt", **context)
     # Mail clients keep inline styles only: the layout's <style> block is moved onto each element.
     html = css_inline.inline(render_template(f"mail/{kind}.html", **context))
-    ics = ical.build(remote=registration.mode == REMOTE).decode() if calendar else None
+    ics = calendar.build(remote=registration.mode == REMOTE).decode() if with_ics else None
     outbox.queue(key, registration, subject, text, html, ics)
 
 
@@ -44,8 +48,8 @@ def _count(registration: Registration, kind: str) -> int:
     )
 
 
-def on_register(registration: Registration) -> None:
-    """Hook (inside the registration's transaction): a management token and the confirmation e-mail."""
+def confirmation(registration: Registration, position: int | None) -> None:
+    """A new registration: its management link and the confirmation (with the waiting-list place, if any)."""
     token = new_token(registration)
     title = current_app.extensions["jnt_event"].title
     subject = f"{title} : {'liste d’attente' if registration.status == WAITING else 'inscription confirmée'}"
@@ -55,12 +59,12 @@ def on_register(registration: Registration) -> None:
         registration,
         subject,
         manage_url=public_url("manage.show", token=token),
-        position=booking.waiting_position(registration),
+        position=position,
     )
 
 
-def on_promote(registration: Registration) -> None:
-    """Hook (inside the transaction that freed the seat): tell the person they now have a seat."""
+def promotion(registration: Registration) -> None:
+    """Tell a person from the waiting list that they now have a seat."""
     n = _count(registration, "promotion") + 1
     title = current_app.extensions["jnt_event"].title
     subject = f"{title} : une place s’est libérée pour vous"
@@ -81,7 +85,7 @@ def resend_link(registration: Registration) -> bool:
     token = new_token(registration)
     title = current_app.extensions["jnt_event"].title
     key = f"link:{registration.id}:{_count(registration, 'link') + 1}"
-    _queue("link", key, registration, f"{title} : votre lien de gestion", calendar=False,
+    _queue("link", key, registration, f"{title} : votre lien de gestion", with_ics=False,
            manage_url=public_url("manage.show", token=token))  # fmt: skip
     return True
 
@@ -90,9 +94,3 @@ def reminder(registration: Registration) -> None:
     """The day-before reminder: practical information, or the video link."""
     title = current_app.extensions["jnt_event"].title
     _queue("reminder", f"reminder:{registration.id}", registration, f"Rappel : {title}")
-
-
-def init_app(app: Flask) -> None:
-    """Attach the hooks that booking.py and lifecycle.py call inside their transactions."""
-    app.extensions.setdefault("jnt_on_register", []).append(on_register)
-    app.extensions.setdefault("jnt_on_promote", []).append(on_promote)

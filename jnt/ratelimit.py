@@ -5,9 +5,10 @@ import hashlib
 import hmac
 
 from flask import Flask, current_app, make_response, request
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 
-from . import errors, seats
+from . import errors
+from .database import write
 from .forms import HONEYPOT_FIELD
 from .models import ThrottleEvent, db, utcnow
 
@@ -27,28 +28,19 @@ def client_key() -> str:
 def hit(scope: str, key: str, limit: int, window: int) -> bool:
     """Count one event; False when the key already had `limit` events in the window.
 
-    One write transaction (BEGIN IMMEDIATE on SQLite): all workers share the count.
+    Counted and written in one write transaction (writers take turns): all workers share the count,
+    and concurrent requests cannot both see room for one more.
     """
     now = utcnow()
     since = now - dt.timedelta(seconds=window)
     mine = (ThrottleEvent.scope == scope, ThrottleEvent.key == key)
-    seats.begin_write()
-    try:
-        if db.session.get_bind().dialect.name == "postgresql":
-            # SQLite's BEGIN IMMEDIATE serialises writers; PostgreSQL needs a lock per key.
-            db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{scope}:{key}"})
+    with write():
         # Expired events of the scope go (all addresses): the table stays as small as the window.
         db.session.execute(delete(ThrottleEvent).where(ThrottleEvent.scope == scope, ThrottleEvent.at < since))
-        count = db.session.scalar(select(func.count()).where(*mine, ThrottleEvent.at >= since))
-        if count >= limit:
-            db.session.rollback()
+        if db.session.scalar(select(func.count()).where(*mine, ThrottleEvent.at >= since)) >= limit:
             return False
         db.session.add(ThrottleEvent(scope=scope, key=key, at=now))
-        db.session.commit()
-        return True
-    except Exception:
-        db.session.rollback()
-        raise
+    return True
 
 
 def guard_registration():

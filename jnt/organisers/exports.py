@@ -14,11 +14,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
-from . import audit, clock, collation, seats
-from .forms import STRUCTURE_TYPES
-from .models import Registration, db
-from .organiser_auth import login_required
-from .organiser_list import MODE_LABELS, STATUS_LABELS
+from .. import clock, collation
+from ..database import write
+from ..forms import STRUCTURE_TYPES
+from ..models import Registration, db
+from . import audit
+from .auth import login_required
+from .dashboard import MODE_LABELS, STATUS_LABELS
 
 bp = Blueprint("exports", __name__)
 PARIS = ZoneInfo("Europe/Paris")
@@ -101,9 +103,8 @@ def write_xlsx(source: Iterator[tuple]) -> tuple[bytes, int]:
 
 def _download(kind: str, content: bytes, count: int, mimetype: str) -> Response:
     """Send the file as an attachment named with today's date, after logging the export."""
-    seats.begin_write()  # a fresh write transaction: the read one may be older than another writer's commit
-    audit.record(f"export-{kind}", detail=f"{count} lignes")
-    db.session.commit()
+    with write():
+        audit.record(f"export-{kind}", detail=f"{count} lignes")
     name = f"inscriptions-jnt-{clock.now().astimezone(PARIS).date().isoformat()}.{kind}"
     response = Response(content, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

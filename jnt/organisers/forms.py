@@ -37,9 +37,7 @@ class LoginForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """A POST that only needs its CSRF token (confirmed actions, logout, check-in)."""
-
-    q = HiddenField(validators=[Optional(), Length(max=100)])
+    """A POST that only needs its CSRF token (logout)."""
 
 
 class ActionForm(FlaskForm):

@@ -2,7 +2,7 @@
 
 from flask import current_app, g
 
-from .models import AuditEntry, db
+from ..models import AuditEntry, db
 
 
 def record(action: str, registration_id: int | None = None, detail: str = "", organiser=None) -> None:

@@ -1,18 +1,14 @@
-"""Changes to an existing registration that move in-person seats.
+"""The in-person waiting list: its order, and the changes that move seats (promotion, switch, cancellation).
 
-Each function runs inside the caller's write transaction (start it with
-``seats.begin_write()``, commit after): a freed seat goes to the first person on
-the waiting list in that same transaction, so nobody is promoted twice and the
-capacity is never exceeded, whatever runs concurrently.
-
-Hooks, called inside the transaction (e.g. to queue an e-mail in the outbox):
-``app.extensions["jnt_on_promote"]``: callables taking the promoted Registration.
+Each function runs inside the caller's `with write():`, so a freed seat goes to the first
+person waiting in the same transaction: nobody is promoted twice and the capacity is never
+exceeded, whatever runs concurrently. A promotion queues its e-mail in that transaction too.
 """
 
-from flask import current_app
 from sqlalchemy import select
 
 from . import seats
+from .mail import messages
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db, utcnow
 
 
@@ -20,9 +16,18 @@ def _holds_seat(registration: Registration) -> bool:
     return registration.mode == IN_PERSON and registration.status == CONFIRMED
 
 
-def _notify_promoted(registration: Registration) -> None:
-    for hook in current_app.extensions.get("jnt_on_promote", ()):
-        hook(registration)
+def position(registration: Registration) -> int | None:
+    """1-based place on the in-person waiting list (None when not waiting)."""
+    if registration.status != WAITING:
+        return None
+    ahead = db.session.scalar(
+        select(db.func.count()).where(
+            Registration.mode == IN_PERSON,
+            Registration.status == WAITING,
+            db.tuple_(Registration.queued_at, Registration.id) < (registration.queued_at, registration.id),
+        )
+    )
+    return ahead + 1
 
 
 def next_waiting() -> Registration | None:
@@ -36,12 +41,12 @@ def next_waiting() -> Registration | None:
 
 
 def promote(registration: Registration) -> bool:
-    """Give a waiting person a seat if one is free (atomic rule); False if none is."""
+    """Give a waiting person a seat if one is free (atomic rule), and tell them; False if none is."""
     if registration.status != WAITING or not seats.take():
         return False
     registration.status = CONFIRMED
     registration.queued_at = None
-    _notify_promoted(registration)
+    messages.promotion(registration)
     return True
 
 

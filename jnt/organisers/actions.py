@@ -4,11 +4,13 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from . import audit, lifecycle, seats
-from .models import IN_PERSON, WAITING, Registration, db
-from .organiser_auth import login_required
-from .organiser_forms import ActionForm
-from .typography import french
+from .. import seats, waiting_list
+from ..database import write
+from ..models import IN_PERSON, WAITING, Registration, db
+from ..typography import french
+from . import audit
+from .auth import login_required
+from .forms import ActionForm
 
 bp = Blueprint("actions", __name__, url_prefix="/inscriptions")
 
@@ -94,35 +96,36 @@ def confirm(registration_id: int, action: str):
 def perform(registration_id: int, action: str):
     """Do the confirmed action in one write transaction, with its audit entry."""
     form = ActionForm()
-    seats.begin_write()
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or form.seen.data != seen(registration):
+    with write():
+        registration = db.session.get(Registration, registration_id)
+        shown = registration is not None and form.seen.data == seen(registration)
+        if shown:
+            message, category = _do(action, registration)
+    if not shown:
         # A page opened before the registration changed (or was cancelled): never act on what it did not show.
-        db.session.rollback()
-        page = render_template("organisers/stale.html", registration=registration, action=action)
-        return page, 409
+        return render_template("organisers/stale.html", registration=registration, action=action), 409
+    flash(message, category)
+    return redirect(url_for("organisers.dashboard"), 303)
+
+
+def _do(action: str, registration: Registration) -> tuple[str, str]:
+    """The action and its audit entries, inside the caller's write; returns the flash message and its category."""
     if not allowed(action, registration):
-        db.session.rollback()
-        flash(french("Cette action n’est plus possible : l’inscription a changé entre-temps."), "warning")
-        return redirect(url_for("organisers.dashboard"), 303)
-    name = registration.full_name
+        return french("Cette action n’est plus possible : l’inscription a changé entre-temps."), "warning"
+    registration_id, name = registration.id, registration.full_name
     promoted = None
     if action == "promouvoir":
-        if not lifecycle.promote(registration):
-            db.session.rollback()
-            flash(french("Aucune place en présentiel n’est libre : la personne reste en liste d’attente."), "error")
-            return redirect(url_for("organisers.dashboard"), 303)
+        if not waiting_list.promote(registration):
+            return french("Aucune place en présentiel n’est libre : la personne reste en liste d’attente."), "error"
         message = f"{name} a maintenant une place en présentiel."
     elif action == "distanciel":
-        promoted = lifecycle.switch_to_remote(registration)
+        promoted = waiting_list.switch_to_remote(registration)
         message = f"{name} participe maintenant à distance."
     else:
-        promoted = lifecycle.cancel(registration)
+        promoted = waiting_list.cancel(registration)
         message = f"L’inscription de {name} est annulée."
     audit.record(action, registration_id)
     if promoted is not None:
         audit.record("promotion-automatique", promoted.id)
         message += f" La place libérée a été attribuée à {promoted.full_name}."
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("organisers.dashboard"), 303)
+    return message, "success"

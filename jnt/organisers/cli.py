@@ -7,9 +7,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from . import audit, organiser_sessions, seats
-from .models import Organiser, db, utcnow
-from .organiser_forms import canonical_email
+from ..database import write
+from ..models import Organiser, db, utcnow
+from . import audit
+from . import sessions as organiser_sessions
+from .forms import canonical_email
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
@@ -48,11 +50,9 @@ def account(email: str) -> Organiser | None:
     return db.session.scalar(select(Organiser).where(Organiser.email == email))
 
 
-def done(action: str, organiser: Organiser, message: str) -> None:
-    """Audit and log an account change made on the command line, commit it, and say so."""
+def audited(action: str, organiser: Organiser) -> None:
+    """Record an account change made on the command line (inside the caller's write)."""
     audit.record(action, detail="ligne de commande", organiser=organiser)
-    db.session.commit()
-    click.echo(message)
 
 
 organiser = AppGroup("organiser", help="Comptes organisateurs (création, liste, mot de passe, désactivation).")
@@ -67,21 +67,23 @@ def add(email: str) -> None:
     if found is not None and found.deactivated_at is None:
         raise click.ClickException(f"le compte {email} existe déjà")
     password_hash = new_password_hash()  # typed before the write lock is taken
-    seats.begin_write()
-    found = account(email)
-    if found is None:
-        created = Organiser(email=email, password_hash=password_hash)
-        db.session.add(created)
-        db.session.flush()
-        done("compte-cree", created, f"Compte organisateur créé : {email}")
-    elif found.deactivated_at is not None:
-        # Same address, same account: its audit history and id carry on.
-        found.password_hash, found.deactivated_at = password_hash, None
-        organiser_sessions.end_all(found.id)
-        done("compte-reactive", found, f"Compte organisateur réactivé : {email}")
-    else:
-        db.session.rollback()
-        raise click.ClickException(f"le compte {email} existe déjà")
+    with write():
+        found = account(email)
+        if found is not None and found.deactivated_at is None:
+            raise click.ClickException(f"le compte {email} existe déjà")
+        if found is None:
+            found = Organiser(email=email, password_hash=password_hash)
+            db.session.add(found)
+            db.session.flush()
+            audited("compte-cree", found)
+            message = f"Compte organisateur créé : {email}"
+        else:
+            # Same address, same account: its audit history and id carry on.
+            found.password_hash, found.deactivated_at = password_hash, None
+            organiser_sessions.end_all(found.id)
+            audited("compte-reactive", found)
+            message = f"Compte organisateur réactivé : {email}"
+    click.echo(message)
 
 
 @organiser.command("list")
@@ -105,14 +107,14 @@ def password(email: str) -> None:
     if found is None or found.deactivated_at is not None:
         raise click.ClickException(refused)
     password_hash = new_password_hash()  # typed before the write lock is taken
-    seats.begin_write()
-    found = account(email)
-    if found is None or found.deactivated_at is not None:
-        db.session.rollback()
-        raise click.ClickException(refused)
-    found.password_hash = password_hash
-    ended = organiser_sessions.end_all(found.id)
-    done("mot-de-passe-change", found, f"Mot de passe changé : {email} ({ended} session(s) fermée(s))")
+    with write():
+        found = account(email)
+        if found is None or found.deactivated_at is not None:
+            raise click.ClickException(refused)
+        found.password_hash = password_hash
+        ended = organiser_sessions.end_all(found.id)
+        audited("mot-de-passe-change", found)
+    click.echo(f"Mot de passe changé : {email} ({ended} session(s) fermée(s))")
 
 
 @organiser.command("remove")
@@ -120,15 +122,15 @@ def password(email: str) -> None:
 def remove(email: str) -> None:
     """Désactiver un compte organisateur (ses sessions ouvertes sont fermées ; le journal garde son nom)."""
     email = normalise(email)
-    seats.begin_write()
-    found = account(email)
-    if found is None:
-        db.session.rollback()
-        raise click.ClickException(f"aucun compte {email}")
-    if found.deactivated_at is not None:
-        db.session.rollback()
-        click.echo(f"Compte organisateur déjà désactivé : {email}")
-        return
-    found.deactivated_at = utcnow()
-    ended = organiser_sessions.end_all(found.id)
-    done("compte-desactive", found, f"Compte organisateur désactivé : {email} ({ended} session(s) fermée(s))")
+    with write():
+        found = account(email)
+        if found is None:
+            raise click.ClickException(f"aucun compte {email}")
+        if found.deactivated_at is not None:
+            message = f"Compte organisateur déjà désactivé : {email}"
+        else:
+            found.deactivated_at = utcnow()
+            ended = organiser_sessions.end_all(found.id)
+            audited("compte-desactive", found)
+            message = f"Compte organisateur désactivé : {email} ({ended} session(s) fermée(s))"
+    click.echo(message)
