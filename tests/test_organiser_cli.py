@@ -1,5 +1,6 @@
 """`flask --app jnt organiser add|list|password|remove`."""
 
+import pytest
 from organisers_support import EMAIL, PASSWORD, add_organiser
 from server import Gunicorn
 from werkzeug.security import check_password_hash
@@ -102,6 +103,7 @@ def test_organiser_password_refuses_a_deactivated_account(app, runner):
     assert result.exit_code == 1 and "organiser add" in result.output
 
 
+@pytest.mark.slow
 def test_organiser_add_through_a_real_pipe(tmp_path):
     server = Gunicorn(tmp_path, {})
     server.flask("init-db")

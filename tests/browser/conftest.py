@@ -16,11 +16,9 @@ from urllib.parse import urlsplit
 import pytest
 from mailtools import LINK
 from server import Gunicorn
+from support import CLOSED_NOW, OPEN_NOW
 
 from browser.browser_states import MANAGE_LINKS, ORGANISER_EMAIL, ORGANISER_PASSWORD
-
-OPEN_NOW = "2023-01-02T10:00:00+01:00"
-CLOSED_NOW = "2023-01-06T00:00:00+01:00"
 
 # One gunicorn per configuration, started on first use and shared by the whole session.
 CONFIGS = {
