@@ -13,6 +13,7 @@ import shutil
 
 import psycopg
 import pytest
+import werkzeug.security
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from support import CONTACT_EMAIL, OPEN_NOW
@@ -91,6 +92,22 @@ def postgres_database(dsn: str, template: str | None = None):
     finally:
         with psycopg.connect(admin_dsn(dsn), autocommit=True) as con:
             con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """scrypt at n = 2**10 instead of werkzeug's 2**15 in this process: same code, a 32nd of the work.
+
+    Logins and the limits on failed ones are what these tests are about, not the hash's cost;
+    an organiser added through a real `flask` process (test_organiser_cli.py) keeps the real one.
+    The parameters are stored in each hash, so checking one costs what making it did.
+    """
+    real = werkzeug.security._hash_internal  # what generate_ and check_password_hash call
+
+    def cheaper(method: str, salt: str, password: str):
+        return real("scrypt:1024:8:1" if method == "scrypt" else method, salt, password)
+
+    monkeypatch.setattr(werkzeug.security, "_hash_internal", cheaper)
 
 
 @pytest.fixture(scope="session")

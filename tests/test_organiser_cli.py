@@ -2,7 +2,7 @@
 
 import pytest
 from organisers_support import EMAIL, PASSWORD, add_organiser
-from server import Gunicorn
+from server import Gunicorn, query
 from werkzeug.security import check_password_hash
 
 from jnt import organiser_cli
@@ -110,3 +110,6 @@ def test_organiser_add_through_a_real_pipe(tmp_path):
     result = server.flask("organiser", "add", EMAIL, input=PASSWORD + "\n")
     assert "Compte organisateur créé" in result.stdout
     assert EMAIL in server.flask("organiser", "list").stdout
+    # The real cost (werkzeug's scrypt defaults): the in-process tests use a cheaper one (conftest.py).
+    [(stored_hash,)] = query(server.env["JNT_SQLALCHEMY_DATABASE_URI"], "SELECT password_hash FROM organisers")
+    assert stored_hash.startswith("scrypt:32768:8:1$")
