@@ -1,11 +1,12 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test` (the whole suite, as CI runs it);
+# `make check` is the quick loop while working.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format vendor bench migration-initial
+.PHONY: run test check lint format vendor bench migration-initial
 
 $(VENV)/.run-deps: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,6 +31,12 @@ test: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# Ruff, then the tests not marked slow: no gunicorn, no browser, no W3C checker (about a minute).
+check: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check --fix .

@@ -9,9 +9,9 @@ import threading
 from email.policy import default
 
 from aiosmtpd.controller import Controller
-from conftest import form_fields, valid_registration
 from server import free_port
 from sqlalchemy import select
+from support import form_fields, valid_registration
 
 from jnt.models import OutboxMessage, db
 

@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 
-from conftest import csrf_token, valid_registration
+from support import csrf_token, valid_registration
 
 from jnt import booking, models
 from jnt.organisers import login_limit

@@ -49,6 +49,9 @@ class Gunicorn:
         self.env["JNT_CONTACT_EMAIL"] = "equipe-jnt@example.net"
         # Hashed, precompressed static files: built once for all servers of the run.
         self.env["JNT_STATIC_BUILD_DIR"] = str(ROOT / "build" / "test-static")
+        # A database named in `settings` is the test's own, already migrated (conftest's database_uri);
+        # otherwise the instance folder's SQLite file is made by `flask init-db`, as at deployment.
+        self.init_db = "SQLALCHEMY_DATABASE_URI" not in settings
         self.env.setdefault("JNT_SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'jnt.sqlite3'}")
         self.env.update({f"JNT_{k}": str(v) for k, v in settings.items()})
         self.workers = workers
@@ -66,7 +69,8 @@ class Gunicorn:
 
     def start(self) -> "Gunicorn":
         self.instance.mkdir(parents=True, exist_ok=True)
-        self.flask("init-db")
+        if self.init_db:
+            self.flask("init-db")
         self.log = open(self.instance / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [str(GUNICORN), self.app, "--bind", f"127.0.0.1:{self.port}",

@@ -4,8 +4,8 @@ import email
 from email.policy import default
 
 import icalendar
-from conftest import csrf_token
 from mailtools import LINK, register
+from support import csrf_token
 
 from jnt.mail import outbox
 

@@ -25,7 +25,7 @@ def test_public_calendar_file_describes_the_event(make_app):
     assert str(second["uid"]) == str(event["uid"])  # stable: re-importing updates the same entry
 
 
-def test_event_page_links_to_the_calendar_file(client):
-    html = client.get("/").get_data(as_text=True)
+def test_event_page_links_to_the_calendar_file(read_only_client):
+    html = read_only_client.get("/").get_data(as_text=True)
     assert 'href="/evenement.ics"' in html
     assert "Ajouter à mon agenda" in html

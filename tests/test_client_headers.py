@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from conftest import form_fields, valid_registration
 from flask import Flask, request
 from organisers_support import add_organiser, login, register
 from server import Gunicorn
+from support import form_fields, valid_registration
 from walk import get_urls
 
 from jnt import config
@@ -195,6 +195,7 @@ GUNICORN_PLAN = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hops", [0, 1], ids=["direct", "behind-proxy"])
 def test_hostile_request_leaves_every_gunicorn_worker_clean(tmp_path, hops):
     rendezvous = Rendezvous()

@@ -4,9 +4,11 @@ import threading
 
 import pytest
 import requests
-from conftest import OPEN_NOW, form_fields, valid_registration
 from rendezvous import Rendezvous, at_once, race_server
 from server import Gunicorn, query
+from support import OPEN_NOW, form_fields, valid_registration
+
+pytestmark = pytest.mark.both_databases
 
 CLIENTS = 30
 CAPACITY = 5

@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from conftest import OPEN_NOW, valid_registration
 from server import Gunicorn
 from sqlalchemy import create_engine, text
+from support import OPEN_NOW, valid_registration
 
 from jnt.event import DEFAULT_FILE
 
@@ -40,6 +40,7 @@ def worker_pids(master: int) -> list[int]:
         return [int(pid) for pid in f.read().split()]
 
 
+@pytest.mark.both_databases
 def test_rate_limit_holds_across_workers(tmp_path, database_uri):
     settings = {"PREVIEW_NOW": OPEN_NOW, "REGISTRATION_RATE_LIMIT": 5, "SQLALCHEMY_DATABASE_URI": database_uri}
     with Gunicorn(tmp_path / "instance", settings, workers=3) as server, ThreadPoolExecutor(6) as pool:
@@ -63,6 +64,7 @@ def database_state(uri: str) -> dict:
     return {"emails": {r[0] for r in rows}, "taken": taken, "confirmed": confirmed, "integrity": integrity}
 
 
+@pytest.mark.both_databases
 def test_killed_worker_loses_no_acknowledged_registration(tmp_path, database_uri):
     capacity, visitors = 15, 60
     settings = {

@@ -2,10 +2,10 @@
 
 import pytest
 from browsing import Browser, referrer
-from conftest import valid_registration
 from mailtools import manage_path
 from organisers_support import EMAIL, PASSWORD, add_organiser, register
 from sqlalchemy import select
+from support import valid_registration
 
 from jnt.models import REMOTE, Registration, db
 

@@ -9,10 +9,13 @@ import sys
 
 import pytest
 import requests
-from conftest import csrf_token
 from gunicorn.config import Config
+from gunicorn.http import wsgi
+from gunicorn.http.message import Request
+from gunicorn.http.unreader import IterUnreader
 from organisers_support import EMAIL, PASSWORD
 from server import ROOT, Gunicorn
+from support import csrf_token
 
 # How each record of the three logs starts: gunicorn's error log, its access log, the app's log (Flask's
 # handler). Any other line must be an indented continuation (a traceback), never a record of its own.
@@ -75,12 +78,38 @@ def test_bind_and_workers_from_environment(monkeypatch):
     assert conf["bind"] == "unix:/run/jnt/jnt.sock" and conf["workers"] == 2
 
 
-@pytest.mark.slow
+def shipped_config() -> Config:
+    """gunicorn's settings as `gunicorn wsgi:app` reads them from gunicorn.conf.py."""
+    cfg = Config()
+    for name, value in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items():
+        if name in cfg.settings:
+            cfg.set(name, value)
+    return cfg
+
+
+def through_gunicorn(app, cfg: Config, path: str, headers: dict) -> tuple[str, dict]:
+    """Status and headers of a request from the proxy's address (127.0.0.1), as gunicorn parses it for the app.
+
+    In-process: gunicorn's own request parser and WSGI environ, then the app, with no server to start.
+    """
+    lines = [f"GET {path} HTTP/1.1", "Host: jnt.example", *(f"{k}: {v}" for k, v in headers.items())]
+    request = Request(cfg, IterUnreader([("\r\n".join(lines) + "\r\n\r\n").encode()]), ("127.0.0.1", 40000), 1)
+    _, environ = wsgi.create(request, None, ("127.0.0.1", 40000), ("127.0.0.1", 8000), cfg)
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer.update(status=status, headers=dict(response_headers))
+
+    b"".join(app(environ, start_response))
+    return answer["status"], answer["headers"]
+
+
 @pytest.mark.parametrize(("proxies", "hsts"), [(0, False), (1, True)])
-def test_forwarded_proto_trusted_only_by_setting(tmp_path, proxies, hsts):
-    with Gunicorn(tmp_path / "instance", {"TRUSTED_PROXIES": proxies}, workers=1) as server:
-        response = requests.get(server.url + "/", headers={"X-Forwarded-Proto": "https"}, timeout=10)
-    assert ("Strict-Transport-Security" in response.headers) is hsts
+def test_forwarded_proto_trusted_only_by_setting(make_app, proxies, hsts):
+    # gunicorn's default would believe X-Forwarded-Proto from 127.0.0.1; only ProxyFix (TRUSTED_PROXIES) may.
+    app = make_app(TRUSTED_PROXIES=proxies)
+    _, headers = through_gunicorn(app, shipped_config(), "/", {"X-Forwarded-Proto": "https"})
+    assert ("Strict-Transport-Security" in headers) is hsts
 
 
 @pytest.mark.slow
@@ -123,6 +152,7 @@ def test_error_log_escapes_control_characters(tmp_path):
     assert f"\n    ValueError: message\n    {FORGED}\n" in log  # a traceback keeps its lines, indented
 
 
+@pytest.mark.slow
 def test_app_log_escapes_control_characters(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JNT_")}
     env.update(JNT_INSTANCE_PATH=str(tmp_path), JNT_SECRET_KEY="0123456789abcdef0123456789abcdef")
@@ -156,13 +186,10 @@ def test_organiser_actions_reach_the_app_log_at_info(tmp_path):
     assert EMAIL not in server.logs()
 
 
-@pytest.mark.slow
-def test_script_name_header_from_the_proxy_address_is_not_believed(tmp_path):
-    # Requests come from 127.0.0.1, the proxy's address: gunicorn would believe SCRIPT_NAME from there.
-    with Gunicorn(tmp_path / "instance", {}, workers=1) as server:
-        slash = requests.get(
-            server.url + "/organisateurs", headers={"SCRIPT_NAME": "/piege"}, allow_redirects=False, timeout=10
-        )
-        prefixed = requests.get(server.url + "/piege/forum", headers={"SCRIPT_NAME": "/piege"}, timeout=10)
-    assert slash.status_code == 308 and slash.headers["Location"].endswith("/organisateurs/")  # was a 500
-    assert prefixed.status_code == 404  # the path is the request's own, not a prefix a header declares
+def test_script_name_header_from_the_proxy_address_is_not_believed(make_app):
+    # Requests come from 127.0.0.1, the proxy's address: gunicorn's default would believe SCRIPT_NAME from there.
+    app, cfg = make_app(), shipped_config()
+    status, headers = through_gunicorn(app, cfg, "/organisateurs", {"SCRIPT_NAME": "/piege"})
+    assert status.startswith("308") and headers["Location"].endswith("/organisateurs/")  # was a 500
+    status, _ = through_gunicorn(app, cfg, "/piege/forum", {"SCRIPT_NAME": "/piege"})
+    assert status.startswith("404")  # the path is the request's own, not a prefix a header declares

@@ -38,6 +38,7 @@ def mount():
             subprocess.run(["umount", "--lazy", str(target)], check=False)  # never leave a mount behind
 
 
+@pytest.mark.both_databases
 def test_healthz_writes_a_heartbeat(app, client):
     for _ in range(2):
         response = client.get("/healthz")
@@ -51,7 +52,6 @@ def test_healthz_writes_a_heartbeat(app, client):
         assert beat.at > utcnow() - dt.timedelta(minutes=5)
 
 
-@pytest.mark.sqlite_only
 def test_healthz_reports_unreachable_database(make_app, tmp_path):
     app = make_app()
     app.config["SQLALCHEMY_DATABASE_URI"] = "unused"  # the engine below is what counts
@@ -64,7 +64,6 @@ def test_healthz_reports_unreachable_database(make_app, tmp_path):
     assert response.get_json()["status"] == "error"
 
 
-@pytest.mark.sqlite_only
 def test_healthz_fails_on_a_read_only_file_system(mount, make_app, tmp_path):
     disk = mount(tmp_path / "disque", "-t", "tmpfs", "-o", "size=16m", "tmpfs")
     writer = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{disk / 'jnt.sqlite3'}", HEALTHZ_MIN_FREE_MB=1)
@@ -89,7 +88,6 @@ def test_healthz_fails_on_a_read_only_file_system(mount, make_app, tmp_path):
     assert response.get_json() == {"status": "error", "database": "écriture impossible", "disk": "ok"}
 
 
-@pytest.mark.sqlite_only
 def test_healthz_fails_when_the_disk_is_nearly_full(mount, make_app, tmp_path):
     disk = mount(tmp_path / "disque", "-t", "tmpfs", "-o", "size=16m", "tmpfs")
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{disk / 'jnt.sqlite3'}", HEALTHZ_MIN_FREE_MB=4)
@@ -124,6 +122,7 @@ def write_lock_held(database_uri: str):
         con.close()
 
 
+@pytest.mark.both_databases
 def test_healthz_does_not_queue_behind_a_writer(make_app, database_uri):
     # An ordinary writer would wait an hour here: the bound below only turns such a wait into a failure,
     # it does not race the probe's own 0.2 s (the machine would have to be 3,000 times slower).

@@ -4,8 +4,8 @@ import json
 import re
 
 import pytest
-from conftest import CLOSED_NOW
 from organisers_support import register
+from support import CLOSED_NOW
 
 from jnt.config import ConfigError
 

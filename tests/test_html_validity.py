@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CLOSED_NOW, form_fields, valid_registration
 from mailtools import manage_path
 from site_pages import FRAGMENTS, PUBLIC_PAGES
+from support import CLOSED_NOW, form_fields, valid_registration
 
 HTMX = {"HX-Request": "true"}
 WRAPPER = (

@@ -12,6 +12,17 @@ import pytest
 PAGES = ["/", "/mentions-legales", "static"]
 
 
+@pytest.fixture
+def app(read_only_app):
+    """These tests only read pages: they share one app."""
+    return read_only_app
+
+
+@pytest.fixture
+def client(read_only_client):
+    return read_only_client
+
+
 def address(app, url: str) -> str:
     """The page itself, or the stylesheet's hashed (immutable) address."""
     if url != "static":

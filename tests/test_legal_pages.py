@@ -3,16 +3,22 @@
 import re
 
 import pytest
-from conftest import CONTACT_EMAIL
 from mailtools import manage_path
 from mailtools import register as register_in_browser
 from organisers_support import register
 from site_pages import PUBLIC_PAGES
+from support import CONTACT_EMAIL
 
 from jnt.config import EXAMPLE_CONTACT_EMAIL, ConfigError
 from jnt.models import OutboxMessage, db
 
 PUBLIC = "https://jnt.example.gouv.fr"
+
+
+@pytest.fixture
+def client(read_only_client):
+    """These tests only read pages: they share one app."""
+    return read_only_client
 
 
 @pytest.mark.parametrize("url", PUBLIC_PAGES)

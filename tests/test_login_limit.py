@@ -20,6 +20,7 @@ def fail(client, times: int, email: str = EMAIL, **environ) -> list[int]:
     return [login(client, email=email, password=WRONG, **environ).status_code for _ in range(times)]
 
 
+@pytest.mark.both_databases
 def test_pair_waits_grow_and_are_refusals_until_a_stored_time(make_app, clock):
     app = make_app(LOGIN_PAIR_FREE_FAILURES=2, LOGIN_PAIR_DELAY_SECONDS=60, LOGIN_PAIR_MAX_DELAY_SECONDS=3600)
     add_organiser(app)
@@ -84,6 +85,7 @@ def test_shared_address_typos_do_not_lock_the_other_organisers_there(make_app, c
     assert login(app.test_client(), email="collegue@example.org", **ATTACKER).status_code == 303
 
 
+@pytest.mark.both_databases
 def test_account_ceiling_stops_an_attack_spread_over_many_addresses(make_app, clock):
     app = make_app(LOGIN_PAIR_FREE_FAILURES=2, LOGIN_MAX_FAILURES_PER_ACCOUNT=6, LOGIN_WINDOW_MINUTES=60)
     add_organiser(app)
@@ -96,6 +98,7 @@ def test_account_ceiling_stops_an_attack_spread_over_many_addresses(make_app, cl
     assert login(client, **OWNER).status_code == 303
 
 
+@pytest.mark.both_databases
 def test_address_ceiling_counts_distinct_accounts(make_app, clock):
     app = make_app(LOGIN_MAX_ACCOUNTS_PER_ADDRESS=3, LOGIN_WINDOW_MINUTES=60)
     add_organiser(app)

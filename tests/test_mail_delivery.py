@@ -143,6 +143,7 @@ def test_retry_delay_doubles_up_to_the_cap(mail_app):
     assert delays == [60, 120, 240, 3600, 3600, 3600]
 
 
+@pytest.mark.both_databases
 def test_row_claimed_by_another_worker_is_not_sent_again(mail_app, smtp):
     register(mail_app.test_client())
     with mail_app.app_context():
@@ -242,6 +243,7 @@ def test_smtp_login_with_configured_credentials(make_app):
     assert len(server.envelopes) == 1
 
 
+@pytest.mark.both_databases
 def test_concurrent_flushes_send_each_message_once(make_app, smtp):
     app = make_app(**smtp.settings(), IN_PERSON_CAPACITY=50)
     for i in range(12):

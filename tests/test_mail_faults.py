@@ -105,6 +105,7 @@ def test_run_deadline_ends_the_run_and_leaves_the_rest_queued(make_app):
     assert rows["b@example.org"].attempts == 0  # not tried: due at the next run
 
 
+@pytest.mark.both_databases
 def test_no_transaction_is_open_while_the_relay_is_stuck(make_app, smtp):
     """SQLite: another connection writes and checkpoints the whole WAL; PostgreSQL: it locks the table."""
     smtp.hold = threading.Event()

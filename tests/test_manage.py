@@ -6,9 +6,9 @@ import logging
 
 import icalendar
 import pytest
-from conftest import CLOSED_NOW, csrf_token, form_fields, valid_registration
 from mailtools import manage_path, outbox_rows, register
 from sqlalchemy import select
+from support import CLOSED_NOW, csrf_token, form_fields, valid_registration
 
 from jnt import waiting_list
 from jnt.models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, SeatCounter, db, utcnow
@@ -75,6 +75,7 @@ def test_wrong_token_gets_the_ordinary_404(app, client, path):
     assert response.get_data() == unknown.get_data()
 
 
+@pytest.mark.both_databases
 def test_switch_to_remote_promotes_the_first_waiting_and_tells_them(app, full_house):
     ann, _ = full_house
     page = ann.get(manage_path(app, "ann@example.org")).get_data(as_text=True)
@@ -90,6 +91,7 @@ def test_switch_to_remote_promotes_the_first_waiting_and_tells_them(app, full_ho
     assert "une place en présentiel s’est libérée" in promotion[0].body_text
 
 
+@pytest.mark.both_databases
 def test_switch_to_in_person_joins_the_waiting_list_when_full(app, full_house):
     carl = app.test_client()
     register(carl, email="carl@example.org", mode=REMOTE)
@@ -119,6 +121,7 @@ def test_cancel_link_asks_first_and_changes_nothing(app, full_house):
     assert "ann@example.org" in people(app)
 
 
+@pytest.mark.both_databases
 def test_cancel_deletes_the_registration_and_gives_the_seat(app, full_house):
     ann, _ = full_house
     path = manage_path(app, "ann@example.org")
@@ -232,6 +235,7 @@ def test_confirmation_page_announces_the_email(app):
     assert "Un e-mail de confirmation est envoyé à camille.martin@example.org" in html
 
 
+@pytest.mark.both_databases
 def test_waiting_person_switching_to_remote_leaves_the_list(app, full_house):
     _, bob = full_house
     path = manage_path(app, "bob@example.org")

@@ -8,14 +8,16 @@ from email.policy import default
 
 import pytest
 import requests
-from conftest import OPEN_NOW, csrf_token, valid_registration
 from mailtools import LINK
 from organisers_support import register as store
 from rendezvous import Rendezvous, at_once, race_server
 from server import Gunicorn, query
+from support import OPEN_NOW, csrf_token, valid_registration
 
 from jnt.models import Registration, db
 from jnt.tokens import new_token
+
+pytestmark = pytest.mark.both_databases
 
 CAPACITY = 4
 WORKERS = 3

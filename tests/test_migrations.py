@@ -36,6 +36,7 @@ def revision_before(revision: str) -> str:
     return ScriptDirectory.from_config(config).get_revision(revision).down_revision
 
 
+@pytest.mark.both_databases
 def test_init_db_twice_keeps_data(app, runner):
     with app.app_context():
         db.session.get(SeatCounter, IN_PERSON_COUNTER).taken = 2
@@ -49,6 +50,7 @@ def test_init_db_twice_keeps_data(app, runner):
     assert {"registrations", "seat_counters", "outbox", "throttle_events", "alembic_version"} <= tables
 
 
+@pytest.mark.both_databases
 def test_migrated_schema_matches_models(app):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -56,6 +58,7 @@ def test_migrated_schema_matches_models(app):
     assert diff == []
 
 
+@pytest.mark.both_databases
 def test_migration_is_at_head(app):
     with app.app_context(), db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
@@ -66,6 +69,7 @@ def integer_id_tables():
     return [t for t in db.metadata.sorted_tables if [type(c.type) for c in t.primary_key.columns] == [Integer]]
 
 
+@pytest.mark.both_databases
 def test_every_integer_id_table_never_reuses_ids(app):
     tables = integer_id_tables()
     assert {t.name for t in tables} >= {"registrations", "organisers", "audit_log", "outbox", "throttle_events"}
@@ -94,8 +98,9 @@ def person(n: int) -> dict:
     )  # fmt: skip
 
 
-def test_upgrade_of_a_database_whose_highest_ids_were_deleted_never_gives_them_again(database_uri):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": database_uri})
+@pytest.mark.both_databases
+def test_upgrade_of_a_database_whose_highest_ids_were_deleted_never_gives_them_again(empty_database_uri):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": empty_database_uri})
     with app.app_context():
         # A database in service at the previous revision (init-db made its seat counter).
         upgrade(directory=MIGRATIONS, revision=revision_before(NEVER_REUSED))
@@ -138,6 +143,7 @@ def test_upgrade_of_a_database_whose_highest_ids_were_deleted_never_gives_them_a
         assert db.session.scalar(text("SELECT count(*) FROM registrations")) == 4
 
 
+@pytest.mark.both_databases
 def test_fresh_database_ids_start_at_one(app):
     with app.app_context():
         db.session.add(Organiser(email="premier@example.org", password_hash="x"))
@@ -185,7 +191,6 @@ def register_people(*numbers: int) -> list[int]:
     return [p.id for p in people]
 
 
-@pytest.mark.sqlite_only
 def test_a_later_rebuild_of_a_table_keeps_its_id_counter(app, tmp_path):
     with app.app_context():
         people = register_people(0, 1, 2)
@@ -195,7 +200,6 @@ def test_a_later_rebuild_of_a_table_keeps_its_id_counter(app, tmp_path):
         assert register_people(3)[0] > max(people)
 
 
-@pytest.mark.sqlite_only
 def test_a_later_rebuild_that_drops_autoincrement_is_refused(app, tmp_path):
     with app.app_context():
         with pytest.raises(SystemExit):  # flask-migrate reports the error and exits 1

@@ -7,7 +7,7 @@ import sys
 import threading
 
 import pytest
-from conftest import form_fields, valid_registration
+from support import form_fields, valid_registration
 
 from jnt import booking, create_app, seats
 from jnt.config import MAX_CAPACITY, ConfigError
@@ -52,6 +52,7 @@ def check_config(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
+@pytest.mark.slow
 def test_numeric_secret_from_environment_is_refused_by_name(tmp_path):
     # Flask reads JNT_* values as JSON: these digits became a number, and every form answered 500.
     result = check_config(production_env(tmp_path, SECRET_KEY="8426019573648201937465820193746582"))
@@ -78,6 +79,7 @@ def test_largest_capacity_allowed_registers_in_person(make_app):
         assert seats.status() == seats.SeatStatus(MAX_CAPACITY, 1)
 
 
+@pytest.mark.slow
 def test_content_file_not_in_utf8_is_refused_by_name(tmp_path):
     latin1 = tmp_path / "jnt-latin1.toml"
     latin1.write_bytes(DEFAULT_FILE.read_text(encoding="utf-8").encode("latin-1", errors="replace"))
@@ -124,6 +126,7 @@ def test_check_config_fails_on_inconsistent_value(runner, app):
     assert "IN_PERSON_CAPACITY" in result.output
 
 
+@pytest.mark.slow
 def test_check_config_command_names_inconsistent_setting(tmp_path):
     env = production_env(tmp_path, RSVP_DEADLINE="2023-02-01T00:00:00+01:00")
     result = check_config(env)
@@ -149,7 +152,6 @@ def registrations_and_counter(path) -> tuple[int, int, str]:
     return confirmed, taken, integrity
 
 
-@pytest.mark.sqlite_only
 def test_backup_is_consistent_under_writes(make_app, tmp_path):
     app = make_app(IN_PERSON_CAPACITY=1000)
     stop = threading.Event()

@@ -1,7 +1,8 @@
 """`flask --app jnt organiser add|list|password|remove`."""
 
+import pytest
 from organisers_support import EMAIL, PASSWORD, add_organiser
-from server import Gunicorn
+from server import Gunicorn, query
 from werkzeug.security import check_password_hash
 
 from jnt.models import Organiser, db
@@ -102,9 +103,13 @@ def test_organiser_password_refuses_a_deactivated_account(app, runner):
     assert result.exit_code == 1 and "organiser add" in result.output
 
 
+@pytest.mark.slow
 def test_organiser_add_through_a_real_pipe(tmp_path):
     server = Gunicorn(tmp_path, {})
     server.flask("init-db")
     result = server.flask("organiser", "add", EMAIL, input=PASSWORD + "\n")
     assert "Compte organisateur créé" in result.stdout
     assert EMAIL in server.flask("organiser", "list").stdout
+    # The real cost (werkzeug's scrypt defaults): the in-process tests use a cheaper one (conftest.py).
+    [(stored_hash,)] = query(server.env["JNT_SQLALCHEMY_DATABASE_URI"], "SELECT password_hash FROM organisers")
+    assert stored_hash.startswith("scrypt:32768:8:1$")

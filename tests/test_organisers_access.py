@@ -1,9 +1,9 @@
 """Organisers' area: access control, login, private headers (sessions and login limits: their own files)."""
 
 import pytest
-from conftest import csrf_token
 from itsdangerous import TimestampSigner
 from organisers_support import EMAIL, PASSWORD, add_organiser, login, page_token, register
+from support import csrf_token
 
 LOGIN = "/organisateurs/connexion"
 OPEN_ENDPOINTS = {"organisers.auth.login", "organisers.auth.authenticate"}

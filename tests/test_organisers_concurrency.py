@@ -11,7 +11,7 @@ from server import Gunicorn
 
 from jnt.models import CONFIRMED, IN_PERSON, WAITING, AuditEntry, Registration, SeatCounter, db
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_databases]
 WORKERS = 3
 
 

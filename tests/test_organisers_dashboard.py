@@ -104,6 +104,7 @@ def test_dashboard_htmx_gets_the_list_fragment(org):
     assert "<html" in restore.text
 
 
+@pytest.mark.both_databases
 def test_promote_from_waiting_list_when_seat_free(app, org):
     assert act(org, 1, "annuler").status_code == 303  # frees a seat: id 4 gets it automatically
     assert state(app, 4) == (IN_PERSON, CONFIRMED) and state(app, 5) == (IN_PERSON, WAITING)
@@ -115,6 +116,7 @@ def test_promote_from_waiting_list_when_seat_free(app, org):
     assert audit(app) == [("annuler", 1), ("promotion-automatique", 4), ("promouvoir", 5)]
 
 
+@pytest.mark.both_databases
 def test_promote_refused_when_no_seat_free(app, org):
     page = org.get("/organisateurs/inscriptions/5/promouvoir")
     assert "Aucune place n’est libre" in page.text and state(app, 5) == (IN_PERSON, WAITING)
@@ -130,6 +132,7 @@ def test_promote_refused_when_no_seat_free(app, org):
     assert audit(app) == []
 
 
+@pytest.mark.both_databases
 def test_move_to_remote_gives_seat_to_next_waiting(app, org):
     act(org, 2, "distanciel")
     assert state(app, 2) == (REMOTE, CONFIRMED) and state(app, 4) == (IN_PERSON, CONFIRMED)
@@ -137,6 +140,7 @@ def test_move_to_remote_gives_seat_to_next_waiting(app, org):
     assert audit(app) == [("distanciel", 2), ("promotion-automatique", 4)]
 
 
+@pytest.mark.both_databases
 def test_cancel_deletes_registration(app, org):
     act(org, 6, "annuler")
     assert state(app, 6) is None and audit(app) == [("annuler", 6)]
@@ -177,6 +181,7 @@ def assert_refused_as_stale(response) -> None:
     assert "Rien n’a été fait" in response.text and "a changé depuis" in response.text
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("forced_reuse", [False, True])
 def test_stale_action_page_never_acts_on_the_next_person(app, org, forced_reuse):
     url = "/organisateurs/inscriptions/6/annuler"
@@ -195,6 +200,7 @@ def test_stale_action_page_never_acts_on_the_next_person(app, org, forced_reuse)
     assert state(app, new_id) == (REMOTE, CONFIRMED) and audit(app) == []
 
 
+@pytest.mark.both_databases
 def test_action_page_made_stale_by_a_change_is_refused(app, org):
     url = "/organisateurs/inscriptions/1/annuler"
     page = org.get(url)

@@ -2,8 +2,9 @@
 
 import datetime as dt
 
-from conftest import CLOSED_NOW, form_fields, valid_registration
+import pytest
 from flask import template_rendered
+from support import CLOSED_NOW, form_fields, valid_registration
 
 from jnt.config import parse_instant
 
@@ -40,6 +41,7 @@ def test_pagecache_keeps_fragment_and_page_apart(client):
     assert "HX-Request" in fragment.headers["Vary"]
 
 
+@pytest.mark.both_databases
 def test_pagecache_seat_count_follows_registrations(client):
     assert "<strong>3</strong> places en présentiel disponibles" in client.get("/").get_data(as_text=True)
     register(client, "a@example.org")

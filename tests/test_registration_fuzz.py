@@ -1,10 +1,10 @@
 """Hypothesis over every field: never a 500, nothing half-stored, stored values are what was typed."""
 
 import pytest
-from conftest import form_fields, valid_registration
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from support import form_fields, valid_registration
 
 from jnt import waiting_list
 from jnt.database import write
@@ -33,6 +33,7 @@ FIELDS = {
 }
 
 
+@pytest.mark.both_databases
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.fixed_dictionaries(FIELDS))
 def test_any_input_is_answered_cleanly(app, client, values):

@@ -1,9 +1,9 @@
 """A browser sees only the registration it made: never by id, never someone else's after a replay."""
 
 import pytest
-from conftest import csrf_token, form_fields, valid_registration
 from mailtools import manage_path
 from sqlalchemy import delete, select, update
+from support import csrf_token, form_fields, valid_registration
 
 from jnt.models import OutboxMessage, Registration, db
 
@@ -37,6 +37,7 @@ def give_id(app, email: str, registration_id: int) -> None:
         db.session.commit()
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("forced_reuse", [False, True])
 def test_confirmation_after_cancelling_never_shows_the_next_person(app, forced_reuse):
     first, second = app.test_client(), app.test_client()

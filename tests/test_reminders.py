@@ -54,6 +54,7 @@ def test_reminder_without_visio_url_says_the_link_will_follow(make_app, smtp):
     assert "vous sera envoyé par e-mail" in reminders(smtp)["eve@example.org"]
 
 
+@pytest.mark.both_databases
 def test_reminders_run_twice_send_nothing_twice(make_app, smtp):
     app = setup(make_app, smtp)
     runner = app.test_cli_runner()

@@ -2,10 +2,13 @@
 
 import logging
 
+import pytest
 from sqlalchemy import func, select
 from test_registration import post_form
 
 from jnt.models import IN_PERSON_COUNTER, Registration, SeatCounter, db
+
+pytestmark = pytest.mark.both_databases
 
 
 def count(app) -> int:

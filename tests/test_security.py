@@ -1,8 +1,8 @@
 """Security headers on every response, cookie flags, trusted proxies, honeypot."""
 
 import pytest
-from conftest import form_fields, valid_registration
 from sqlalchemy import func, select
+from support import form_fields, valid_registration
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from jnt.models import Registration, db

@@ -83,6 +83,12 @@ FACTS = {
 }
 
 
+@pytest.fixture
+def client(read_only_client):
+    """These tests only read pages: they share one app."""
+    return read_only_client
+
+
 def html_of(client, url, **kw):
     response = client.get(url, **kw)
     assert response.status_code == 200, url

@@ -4,9 +4,16 @@ import gzip
 import re
 
 import brotli
-from conftest import form_fields, valid_registration
+import pytest
+from support import form_fields, valid_registration
 
 YEAR = "max-age=31536000, public, immutable"
+
+
+@pytest.fixture
+def client(read_only_client):
+    """These tests only read pages: they share one app."""
+    return read_only_client
 
 
 def static_urls(html: str) -> list[str]:
@@ -72,7 +79,8 @@ def test_unchanged_page_costs_a_304(client):
     assert other.status_code == 200
 
 
-def test_page_etag_changes_with_seat_count(client):
+def test_page_etag_changes_with_seat_count(app):
+    client = app.test_client()
     first = client.get("/")
     assert "<strong>3</strong> places en présentiel" in first.get_data(as_text=True)
     fields = form_fields(client.get("/inscription").get_data(as_text=True))

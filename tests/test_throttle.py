@@ -2,10 +2,13 @@
 
 import datetime as dt
 
-from conftest import form_fields, valid_registration
+import pytest
 from sqlalchemy import func, select, update
+from support import form_fields, valid_registration
 
 from jnt.models import Registration, ThrottleEvent, db
+
+pytestmark = pytest.mark.both_databases
 
 
 def post_registration(client, n: int, **headers):

@@ -7,11 +7,11 @@ of e-mail (subject, text and HTML) and the calendar files.
 
 import icalendar
 import pytest
-from conftest import CLOSED_NOW, form_fields, valid_registration
 from mailtools import manage_path, outbox_rows
 from mailtools import register as register_in_browser
 from organisers_support import add_organiser, login, page_token
 from site_pages import FRAGMENTS, PUBLIC_PAGES
+from support import CLOSED_NOW, form_fields, valid_registration
 from typography_check import faults, visible_text
 
 from jnt.models import Registration, db
@@ -85,8 +85,8 @@ def calendar_faults(what: str, ics: str | bytes) -> list[str]:
     return found
 
 
-def test_calendar_files(client):
-    assert calendar_faults("public", client.get("/evenement.ics").data) == []
+def test_calendar_files(read_only_client):
+    assert calendar_faults("public", read_only_client.get("/evenement.ics").data) == []
 
 
 def test_organiser_pages(make_app):

@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 from jnt.database import write
 from jnt.models import IN_PERSON_COUNTER, AuditEntry, SeatCounter, db
 
+pytestmark = pytest.mark.both_databases  # the write lock is the database's own behaviour
+
 
 def audit_actions(app) -> list[str]:
     with app.app_context():

@@ -4,10 +4,8 @@ Chromium: $JNT_CHROMIUM, else /usr/bin/chromium, else Playwright's own build. No
 the tests skip, unless JNT_REQUIRE_BROWSER=1 (set by .ci/run), where they fail.
 """
 
-import contextlib
 import email
 import email.policy
-import os
 import sqlite3
 import time
 from pathlib import Path
@@ -16,11 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 from mailtools import LINK
 from server import Gunicorn
+from support import CLOSED_NOW, OPEN_NOW
 
 from browser.browser_states import MANAGE_LINKS, ORGANISER_EMAIL, ORGANISER_PASSWORD
-
-OPEN_NOW = "2023-01-02T10:00:00+01:00"
-CLOSED_NOW = "2023-01-06T00:00:00+01:00"
+from browser.chromium import chromium_path, no_browser
 
 # One gunicorn per configuration, started on first use and shared by the whole session.
 CONFIGS = {
@@ -46,21 +43,6 @@ def pytest_collection_modifyitems(items):
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.slow)
-
-
-def chromium_path(playwright) -> str | None:
-    """The Chromium to drive, or None when there is none on this machine."""
-    candidates = [os.environ.get("JNT_CHROMIUM"), "/usr/bin/chromium"]
-    with contextlib.suppress(Exception):  # Playwright without its own browser build
-        candidates.append(playwright.chromium.executable_path)
-    return next((c for c in candidates if c and Path(c).is_file()), None)
-
-
-def no_browser(reason: str):
-    """Skip with a reason, or fail where the browser is required (CI)."""
-    if os.environ.get("JNT_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"JNT_REQUIRE_BROWSER=1 but {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

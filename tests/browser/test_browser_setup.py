@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from browser.conftest import chromium_path, no_browser
+from browser.chromium import chromium_path, no_browser
 
 
 def test_no_browser_skips_with_a_reason(monkeypatch):

@@ -1,8 +1,8 @@
 """In Chromium, under the strict CSP: no violation, DSFR fonts load, htmx still swaps tabs."""
 
 import pytest
-from conftest import OPEN_NOW
 from server import Gunicorn
+from support import OPEN_NOW
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
