@@ -79,7 +79,7 @@ def post_fork(server, worker):
     from jnt import ops
 
     app = server.app.wsgi() if server.cfg.preload_app else None
-    if isinstance(app, Flask):
+    if isinstance(app, Flask) and "sqlalchemy" in app.extensions:  # not benchmarks/floor.py, which has no database
         ops.after_fork(app)
 
 

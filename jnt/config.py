@@ -55,8 +55,6 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_ENGINE_OPTIONS": {},
-    # benchmarks/run.py only: adds /_bench/trivial, the cheapest route of the app (the floor).
-    "BENCHMARK": False,
     # SQLite busy timeout in seconds: writers queue instead of failing.
     "SQLITE_BUSY_TIMEOUT": 30,
     # Reverse proxies in front (0 = none). With 1, X-Forwarded-For and X-Forwarded-Proto are believed: only

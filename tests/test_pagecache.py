@@ -76,11 +76,6 @@ def test_pagecache_one_entry_whatever_the_hosts(app, client):
     assert len(app.extensions["jnt_page_html"]) == 1
 
 
-def test_bench_trivial_route_only_when_benchmarking(make_app):
-    assert make_app().test_client().get("/_bench/trivial").status_code == 404
-    assert make_app(BENCHMARK=True).test_client().get("/_bench/trivial").get_data() == b"ok"
-
-
 def test_pagecache_seat_count_per_database(make_app, tmp_path):
     """Two apps on two files in one thread: each page shows its own count."""
     a = make_app(IN_PERSON_CAPACITY=7).test_client()
