@@ -162,6 +162,7 @@ def _globals() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    """Template globals and filters."""
+    """Template globals and filters, and the page cache's seat memo."""
+    pagecache.init_app(app)
     app.context_processor(_globals)
     formatting.init_app(app)
