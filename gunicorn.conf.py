@@ -3,6 +3,7 @@
 Environment: JNT_BIND (e.g. unix:/run/jnt/jnt.sock, or 127.0.0.1:8000) or PORT, JNT_WORKERS.
 """
 
+import gc
 import multiprocessing
 import os
 import re
@@ -79,13 +80,26 @@ def post_fork(server, worker):
     from jnt import ops
 
     app = server.app.wsgi() if server.cfg.preload_app else None
-    if isinstance(app, Flask):
+    if isinstance(app, Flask) and "sqlalchemy" in app.extensions:  # not benchmarks/floor.py, which has no database
         ops.after_fork(app)
 
 
 def when_ready(server):
-    """Tell systemd which process is the master (Type=notify, NotifyAccess=all): after a USR2 upgrade, the new one.
+    """In the master, before any worker is forked: warm the preloaded app, then tell systemd it is ready.
 
-    The new master sends this only once it has built the app; one that fails leaves the old one in charge.
+    Whatever is done here is inherited by every worker, so one started by recycling does not pay
+    for it again: the app's templates are compiled, and the objects made so far are frozen out of
+    the garbage collector's passes, which would otherwise write to (and so copy) every memory page
+    a worker shares with the master, while it serves and again when it exits.
+
+    systemd learns which process is the master (Type=notify, NotifyAccess=all): after a USR2 upgrade,
+    the new one, once it has built the app; one that fails leaves the old one in charge.
     """
+    from flask import Flask
+
+    app = server.app.wsgi() if server.cfg.preload_app else None
+    if isinstance(app, Flask):
+        for name in app.jinja_env.list_templates():
+            app.jinja_env.get_template(name)
+    gc.freeze()
     systemd.sd_notify(f"MAINPID={os.getpid()}", server.log)

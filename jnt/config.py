@@ -80,9 +80,6 @@ DEFAULTS = {
     # instance/jnt.sqlite3 before reading instance/config.py and the environment; for PostgreSQL,
     # postgresql+psycopg://user:password@host/base. Engine options: Flask-SQLAlchemy's (none needed).
     "SQLALCHEMY_ENGINE_OPTIONS": {},
-    # benchmarks/run.py only: adds /_bench/trivial, the cheapest route of the app (the floor). Never in
-    # production.
-    "BENCHMARK": False,
     # SQLite busy timeout in seconds: writers queue on the lock instead of failing.
     "SQLITE_BUSY_TIMEOUT": 30,
     # Reverse proxies in front whose headers are believed (Werkzeug's ProxyFix; 0 = none). With 1, behind

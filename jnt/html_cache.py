@@ -1,5 +1,6 @@
 """HTML responses: compressed when the client accepts it, with an ETag so unchanged pages cost a 304."""
 
+import functools
 import gzip
 
 import brotli
@@ -26,6 +27,7 @@ def _weights(accept: str) -> dict[str, float]:
     return weights
 
 
+@functools.lru_cache(maxsize=256)  # browsers send a handful of distinct values
 def encoding_for(accept: str) -> str | None:
     """The encoding to send: the accepted one with the highest q (br on a tie), or None (identity).
 
@@ -50,11 +52,9 @@ def compress_and_tag(response: Response) -> Response:
 
     A view that tagged its own response (the cached event page, see pagecache.respond) is left alone.
     """
+    if response.mimetype != "text/html" or "ETag" in response.headers or "Content-Encoding" in response.headers:
+        return response  # not a page (/healthz, a file), or already finished (the cached event page)
     if request.method not in ("GET", "HEAD") or response.direct_passthrough or response.is_streamed:
-        return response
-    if "ETag" in response.headers:
-        return response
-    if response.mimetype != "text/html" or "Content-Encoding" in response.headers:
         return response
     response.vary.add("Accept-Encoding")
     if "Cache-Control" not in response.headers:

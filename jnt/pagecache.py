@@ -7,62 +7,62 @@ Everything but the seat count is rendered at first use and kept, keyed by what i
 the seat sentence is rendered once per (capacity, remaining) value and spliced in. The page
 has no form, no CSRF token and nothing from the session: anything added to it that depends on
 the visitor must go into the key, or out of the cached part.
+
+The seat count itself is read at most once a second per worker, and again at once after any
+commit of this worker: a visitor sees their own registration counted on the next page, other
+workers' within a second.
 """
 
 import hashlib
-import os
-import sqlite3
-import threading
-from urllib.request import pathname2url
+from time import monotonic
 
-from flask import Response, current_app, render_template, request
+from flask import Flask, Response, current_app, has_app_context, render_template, request
+from flask_sqlalchemy.session import Session
 from markupsafe import Markup
+from sqlalchemy import event
 
 from . import html_cache, seats
-from .models import IN_PERSON_COUNTER, db
 
 SEATS_MARK = Markup("<!--jnt:seats-->")
-MAX_ENTRIES = 64  # bounds memory (the keys are few: tab, page or fragment, open or closed)
+MAX_ENTRIES = 64  # bounds memory (the keys are few: tab, page or fragment, open or closed, full or not)
+SEATS_MAX_AGE = 1.0  # seconds a worker shows the count it read, unless it commits meanwhile
+
+
+class SeatMemo:
+    """This worker's last reading of the seat counter, and when it was made."""
+
+    def __init__(self) -> None:
+        self.status: seats.SeatStatus | None = None
+        self.read_at = 0.0
+
+    def get(self) -> seats.SeatStatus:
+        now = monotonic()
+        if self.status is None or now - self.read_at >= SEATS_MAX_AGE:
+            self.status, self.read_at = seats.status(), now
+        return self.status
+
+    def forget(self) -> None:
+        self.status = None
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_seats(_session) -> None:
+    """Any commit of this worker may have taken or freed a seat: read the counter again next time."""
+    if has_app_context() and (memo := current_app.extensions.get("jnt_seat_memo")):
+        memo.forget()
+
+
+def seat_status() -> seats.SeatStatus:
+    """The seat count, at most SEATS_MAX_AGE old, and never older than this worker's last commit."""
+    return current_app.extensions["jnt_seat_memo"].get()
 
 
 def _store(name: str) -> dict:
     return current_app.extensions.setdefault(name, {})
 
 
-_local = threading.local()
-
-
-def _sqlite_path() -> str | None:
-    """The SQLite file of the app's database, or None (another database, or in memory)."""
-    if "jnt_sqlite_path" not in current_app.extensions:
-        url = db.engine.url
-        plain = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-        current_app.extensions["jnt_sqlite_path"] = url.database if plain else None
-    return current_app.extensions["jnt_sqlite_path"]
-
-
-def seat_status() -> seats.SeatStatus:
-    """The live seat count, read with a per-thread autocommit SQLite connection (the ORM costs ~1 ms more)."""
-    app = current_app._get_current_object()
-    path = _sqlite_path()
-    if path is None:
-        return seats.status()
-    conn = getattr(_local, "conn", None)
-    if conn is None or _local.path != path:  # opened lazily, so in each gunicorn worker after the fork
-        if conn is not None:
-            conn.close()  # one connection per thread: tests build many apps on many files
-        # mode=rw: never create an empty database file as a side effect of showing a page.
-        uri = f"file:{pathname2url(os.path.abspath(path))}?mode=rw"
-        conn = _local.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-        _local.path = path
-        conn.execute(f"PRAGMA busy_timeout = {int(app.config['SQLITE_BUSY_TIMEOUT'] * 1000)}")
-    row = conn.execute("SELECT taken FROM seat_counters WHERE name = ?", (IN_PERSON_COUNTER,)).fetchone()
-    return seats.SeatStatus(app.config["IN_PERSON_CAPACITY"], row[0] if row else 0)
-
-
-def _seats_html(status: seats.SeatStatus | None = None) -> bytes:
-    """The seat sentence for the current count (one query, unless given; HTML rendered once per value)."""
-    status = status or seat_status()
+def _seats_html(status: seats.SeatStatus) -> bytes:
+    """The seat sentence for this count (HTML rendered once per value)."""
     key = (status.capacity, status.remaining)
     cache = _store("jnt_seat_html")
     html = cache.get(key)
@@ -87,36 +87,45 @@ def _parts(key: tuple, render) -> tuple[bytes, bytes, bool]:
     return parts
 
 
-def page(key: tuple, render) -> bytes:
-    """The page for `key` (UTF-8), from the cache or from `render()`, which puts SEATS_MARK where the count goes."""
+def _variant(key: tuple, render, status: seats.SeatStatus, encoding: str | None, vary: str) -> tuple:
+    """(body, ETag, headers) of one representation: page, seat count and encoding (made once)."""
     before, after, has_seats = _parts(key, render)
-    return b"".join((before, _seats_html(), after)) if has_seats else before
+    body = b"".join((before, _seats_html(status), after)) if has_seats else before
+    used = encoding if encoding and len(body) >= html_cache.MIN_SIZE else None
+    data = html_cache.compress(body, used) if used else body
+    etag = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    headers = [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Vary", f"{vary}, Accept-Encoding"),
+        ("ETag", f'"{etag}"'),
+        ("Cache-Control", "private, no-cache"),
+    ]
+    if used:
+        headers.append(("Content-Encoding", used))
+    return data, etag, headers
 
 
-def respond(key: tuple, render, vary: str, status: seats.SeatStatus | None = None) -> Response:
+def respond(key: tuple, render, vary: str, status: seats.SeatStatus) -> Response:
     """The page as a finished response: compressed as accepted, with its ETag, or a 304 when unchanged.
 
-    Each representation (page, seat sentence, encoding) is compressed and hashed once, so a
-    request costs the seat query and a dictionary look-up, not a render, a compression and a hash.
+    Each representation is compressed and hashed once, so a request costs a few dictionary
+    look-ups, not a render, a compression and a hash.
     """
-    before, after, has_seats = _parts(key, render)
-    seats_html = _seats_html(status) if has_seats else b""
     encoding = html_cache.encoding_for(request.headers.get("Accept-Encoding", ""))
     variants = _store("jnt_page_variants")
-    variant = variants.get((key, seats_html, encoding))
+    variant = variants.get((key, status, encoding))
     if variant is None:
-        body = b"".join((before, seats_html, after)) if has_seats else before
-        used = encoding if encoding and len(body) >= html_cache.MIN_SIZE else None
-        data = html_cache.compress(body, used) if used else body
-        variant = (data, '"' + hashlib.sha1(data, usedforsecurity=False).hexdigest() + '"', used)
+        variant = _variant(key, render, status, encoding, vary)
         if len(variants) >= MAX_ENTRIES * 4:
             variants.clear()
-        variants[(key, seats_html, encoding)] = variant
-    data, etag, used = variant
-    headers = {"Vary": f"{vary}, Accept-Encoding", "ETag": etag, "Cache-Control": "private, no-cache"}
-    if used:
-        headers["Content-Encoding"] = used
+        variants[(key, status, encoding)] = variant
+    data, etag, headers = variant
     # Weak comparison (RFC 9110 13.1.2): a proxy that compresses turns "x" into W/"x"; a list may hold several.
-    if request.if_none_match.contains_weak(etag.strip('"')):
+    if "If-None-Match" in request.headers and request.if_none_match.contains_weak(etag):
         return Response(status=304, headers=headers)
-    return Response(data, mimetype="text/html", headers=headers)
+    return Response(data, headers=headers)
+
+
+def init_app(app: Flask) -> None:
+    """This worker's seat memo (empty in the preloading master: each worker reads its own)."""
+    app.extensions["jnt_seat_memo"] = SeatMemo()

@@ -56,7 +56,20 @@ class SecurityHeaders:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """The session cookie is Secure whenever the request came over HTTPS (or if forced)."""
+    """The session cookie is Secure whenever the request came over HTTPS (or if forced).
+
+    Its signing serializer is made once, not at every request as Flask does: the secret key
+    does not change while the app runs (a changed key still gets a new one).
+    """
+
+    _signing = (None, None)
+
+    def get_signing_serializer(self, app: Flask):
+        key, serializer = self._signing
+        if key != app.secret_key or serializer is None:
+            serializer = super().get_signing_serializer(app)
+            self._signing = (app.secret_key, serializer)
+        return serializer
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)

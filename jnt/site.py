@@ -161,14 +161,8 @@ def _globals() -> dict:
     }
 
 
-def trivial():
-    """The cheapest response the app can give: the benchmarks' reference (BENCHMARK only)."""
-    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
-
-
 def init_app(app: Flask) -> None:
-    """Template globals and filters (and the benchmark's trivial route)."""
-    if app.config["BENCHMARK"]:
-        app.add_url_rule("/_bench/trivial", "bench_trivial", trivial)
+    """Template globals and filters, and the page cache's seat memo."""
+    pagecache.init_app(app)
     app.context_processor(_globals)
     formatting.init_app(app)

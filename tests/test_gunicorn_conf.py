@@ -1,11 +1,13 @@
 """gunicorn.conf.py and the app's log: no query strings, tokens nor addresses, no forged lines; production settings."""
 
+import gc
 import os
 import re
 import runpy
 import socket
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -16,6 +18,8 @@ from gunicorn.http.unreader import IterUnreader
 from organisers_support import EMAIL, PASSWORD
 from server import ROOT, Gunicorn
 from support import csrf_token
+
+from jnt import create_app
 
 # How each record of the three logs starts: gunicorn's error log, its access log, the app's log (Flask's
 # handler). Any other line must be an indented continuation (a traceback), never a record of its own.
@@ -102,6 +106,23 @@ def through_gunicorn(app, cfg: Config, path: str, headers: dict) -> tuple[str, d
 
     b"".join(app(environ, start_response))
     return answer["status"], answer["headers"]
+
+
+def test_master_warms_the_preloaded_app_before_forking(tmp_path):
+    """when_ready (in the master) compiles every template and freezes the objects: recycled workers start warm."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/j"}
+    )
+    when_ready = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["when_ready"]
+    server = SimpleNamespace(cfg=SimpleNamespace(preload_app=True), app=SimpleNamespace(wsgi=lambda: app), log=None)
+    try:
+        when_ready(server)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    compiled = {name for _loader, name in app.jinja_env.cache}
+    assert {"site/event.html", "site/_tabs.html", "registration/form.html"} <= compiled
+    assert compiled == set(app.jinja_env.list_templates())
 
 
 @pytest.mark.parametrize(("proxies", "hsts"), [(0, False), (1, True)])

@@ -4,9 +4,12 @@ import datetime as dt
 
 import pytest
 from flask import template_rendered
+from sqlalchemy import create_engine, text
 from support import CLOSED_NOW, form_fields, valid_registration
 
+from jnt import pagecache
 from jnt.config import parse_instant
+from jnt.models import db
 
 HTMX = {"HX-Request": "true"}
 
@@ -78,11 +81,6 @@ def test_pagecache_one_entry_whatever_the_hosts(app, client):
     assert len(app.extensions["jnt_page_html"]) == 1
 
 
-def test_bench_trivial_route_only_when_benchmarking(make_app):
-    assert make_app().test_client().get("/_bench/trivial").status_code == 404
-    assert make_app(BENCHMARK=True).test_client().get("/_bench/trivial").get_data() == b"ok"
-
-
 def test_pagecache_seat_count_per_database(make_app, tmp_path):
     """Two apps on two files in one thread: each page shows its own count."""
     a = make_app(IN_PERSON_CAPACITY=7).test_client()
@@ -91,3 +89,45 @@ def test_pagecache_seat_count_per_database(make_app, tmp_path):
     for _ in range(2):
         assert "<strong>6</strong> places" in a.get("/").get_data(as_text=True)
         assert "<strong>9</strong> places" in b.get("/").get_data(as_text=True)
+
+
+@pytest.fixture
+def stopped_clock(monkeypatch):
+    """The page cache's clock, stopped: the memoised seat count never ages unless a test says so."""
+    now = [1000.0]
+    monkeypatch.setattr(pagecache, "monotonic", lambda: now[0])
+    return now
+
+
+def taken_elsewhere(app, taken: int) -> None:
+    """Change the seat counter outside this app's session, as another worker's registration would."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE seat_counters SET taken = :taken"), {"taken": taken})
+    finally:
+        engine.dispose()
+
+
+def test_pagecache_seat_count_read_at_most_once_a_second(app, client, stopped_clock):
+    assert "<strong>3</strong> places" in client.get("/").get_data(as_text=True)
+    taken_elsewhere(app, 2)
+    assert "<strong>3</strong> places" in client.get("/").get_data(as_text=True)
+    stopped_clock[0] += pagecache.SEATS_MAX_AGE
+    assert "<strong>1</strong> place en présentiel disponible." in client.get("/").get_data(as_text=True)
+
+
+def test_pagecache_own_registration_counted_at_once(client, stopped_clock):
+    """The clock does not move: only the commit of the registration can refresh the count."""
+    assert "<strong>3</strong> places" in client.get("/").get_data(as_text=True)
+    assert register(client, "a@example.org").status_code == 303
+    assert "<strong>2</strong> places" in client.get("/").get_data(as_text=True)
+
+
+def test_pagecache_any_commit_of_the_worker_refreshes_the_count(app, client, stopped_clock):
+    assert "<strong>3</strong> places" in client.get("/").get_data(as_text=True)
+    taken_elsewhere(app, 1)
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.commit()  # a transaction of this worker: it may have moved a seat
+    assert "<strong>2</strong> places" in client.get("/").get_data(as_text=True)
