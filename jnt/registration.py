@@ -2,13 +2,14 @@
 
 import secrets
 
-from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, request, session, url_for
 from sqlalchemy import select
 
 from . import booking, clock, seats, waiting_list
 from .booking import Result
 from .database import write
 from .forms import MODES, MODES_WHEN_FULL, STRUCTURE_TYPES, RegistrationForm
+from .htmx import page_or_fragment
 from .mail import messages
 from .models import Registration, db
 from .tokens import browser_key, hash_token
@@ -18,19 +19,11 @@ bp = Blueprint("registration", __name__, url_prefix="/inscription")
 FORM_SECRET, REGISTRATION_KEY = "form_secret", "registration_key"
 
 
-def _respond(template: str, fragment: str, status: int = 200, **context):
-    """The whole page, or only the fragment htmx swaps in place."""
-    partial = request.htmx and not request.htmx.history_restore_request
-    response = make_response(render_template(fragment if partial else template, **context), status)
-    response.vary.add("HX-Request")
-    return response
-
-
 def _form_page(form: RegistrationForm, status: int = 200):
     session.setdefault(FORM_SECRET, secrets.token_urlsafe(32))
     if not form.submission_id.data:
         form.submission_id.data = secrets.token_urlsafe(16)
-    return _respond(
+    return page_or_fragment(
         "registration/form.html",
         "registration/_form.html",
         status,
@@ -44,12 +37,12 @@ def _form_page(form: RegistrationForm, status: int = 200):
 
 def _closed(status: int = 403):
     """The closed notice: 200 for a visitor who asks (GET), 403 for a form sent too late (POST)."""
-    return _respond("registration/closed.html", "registration/_closed.html", status)
+    return page_or_fragment("registration/closed.html", "registration/_closed.html", status)
 
 
 def _show(registration: Registration):
     """The confirmation (personal data: never stored by a cache)."""
-    response = _respond(
+    response = page_or_fragment(
         "registration/confirmation.html",
         "registration/_confirmation.html",
         registration=registration,
@@ -93,7 +86,7 @@ def submit():
     if outcome.result is Result.DUPLICATE:
         # Nothing about the existing registration is shown: its owner gets a new link by e-mail.
         _send_link(form.email.data)
-        return _respond("registration/link_sent.html", "registration/_link_sent.html", 409)
+        return page_or_fragment("registration/link_sent.html", "registration/_link_sent.html", 409)
     return _confirmed(outcome.registration, key)
 
 

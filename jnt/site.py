@@ -4,9 +4,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from babel.dates import format_date
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, Flask, current_app, render_template
 
-from . import clock, formatting, pagecache, seats
+from . import clock, formatting, htmx, pagecache, seats
+from .htmx import wants_fragment
 from .urls import public_url
 
 bp = Blueprint("site", __name__)
@@ -29,7 +30,7 @@ TABS = (
 
 def render_tab(tab: Tab, canonical_endpoint: str):
     """The full event page, or only the tabs fragment when htmx asks for it (cached, live seat count)."""
-    partial = bool(request.htmx and not request.htmx.history_restore_request)
+    partial = wants_fragment()
     template = "site/_tabs.html" if partial else "site/event.html"
     # Everything the HTML depends on, except the seat count (spliced in by pagecache). Links are built on
     # PUBLIC_URL (urls.py), so no header the client sends (Host, X-Forwarded-*) can change the bytes.
@@ -47,7 +48,7 @@ def render_tab(tab: Tab, canonical_endpoint: str):
             json_ld=json_ld(current_app.extensions["jnt_event"], status),
             seats_html=pagecache.SEATS_MARK,
         ),
-        vary="HX-Request, HX-History-Restore-Request",
+        vary=", ".join(htmx.VARY),
         status=status,
     )
 

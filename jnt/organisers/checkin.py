@@ -5,6 +5,7 @@ from sqlalchemy import func, select, update
 
 from .. import collation
 from ..database import write
+from ..htmx import page_or_fragment
 from ..models import CONFIRMED, IN_PERSON, Registration, db, utcnow
 from . import audit
 from .auth import login_required
@@ -44,11 +45,7 @@ def index():
     """The phone-first check-in page; htmx gets only the result list while typing."""
     q = _query_text()
     context = {"people": expected(q), "q": q, "tally": tally()}
-    partial = request.htmx and not request.htmx.history_restore_request
-    template = "organisers/_checkin_search.html" if partial else "organisers/checkin.html"
-    response = make_response(render_template(template, **context))
-    response.vary.update(("HX-Request", "HX-History-Restore-Request"))
-    return response
+    return page_or_fragment("organisers/checkin.html", "organisers/_checkin_search.html", **context)
 
 
 @bp.post("/<int:registration_id>/<any(present, absent):mark>")

@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import current_app, make_response, render_template, request
+from flask import current_app, request
 from sqlalchemy import func, select
 
 from .. import collation
 from ..forms import CONTROL, STRUCTURE_TYPES
+from ..htmx import page_or_fragment
 from ..models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 from .auth import login_required
 
@@ -138,19 +139,11 @@ def counts() -> Counts:
     )
 
 
-def respond(template: str, fragment: str, **context):
-    """The whole page, or only the fragment htmx swaps in place (never on a history restore)."""
-    partial = request.htmx and not request.htmx.history_restore_request
-    response = make_response(render_template(fragment if partial else template, **context))
-    response.vary.update(("HX-Request", "HX-History-Restore-Request"))
-    return response
-
-
 @login_required
 def dashboard():
     """Counts at a glance and the searchable list of registrations (/organisateurs/)."""
     criteria = Criteria.from_args(request.args)
-    return respond(
+    return page_or_fragment(
         "organisers/dashboard.html",
         "organisers/_registrations_update.html",
         counts=counts(),
