@@ -56,3 +56,11 @@ class Clock:
 def hidden_fields(html: str) -> dict:
     """Every hidden field of the page's forms (CSRF token, what the organiser saw)."""
     return dict(re.findall(r'<input id="[^"]*" name="([^"]+)" type="hidden" value="([^"]*)"', html))
+
+
+def log_in_browser(page, base_url: str, target: str = "") -> None:
+    """Log in through the real login page in Chromium (Playwright), then land on `target` if given."""
+    page.goto(base_url + "/organisateurs/connexion" + (f"?suivant={target}" if target else ""))
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")

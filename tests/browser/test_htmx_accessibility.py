@@ -1,7 +1,7 @@
 """htmx updates a keyboard or screen-reader user can follow: focus after each swap, one persistent status region."""
 
 import pytest
-from organisers_support import EMAIL, PASSWORD, add_organiser, register
+from organisers_support import EMAIL, PASSWORD, add_organiser, log_in_browser, register
 from playwright.sync_api import expect
 from server import Gunicorn
 
@@ -28,10 +28,7 @@ def checkin(tmp_path, make_app, browser):
     with Gunicorn(tmp_path, settings, workers=1) as server:
         context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         page = context.new_page()
-        page.goto(server.url + "/organisateurs/connexion?suivant=/organisateurs/pointage")
-        page.fill("#email", EMAIL)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        log_in_browser(page, server.url, "/organisateurs/pointage")
         expect(page.locator("h1")).to_have_text("Pointage des présents")
         page.app = app
         yield page, ids
@@ -85,10 +82,7 @@ def dashboard(tmp_path, make_app, browser):
     with Gunicorn(tmp_path, settings, workers=1) as server:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
-        page.goto(server.url + "/organisateurs/connexion")
-        page.fill("#email", EMAIL)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        log_in_browser(page, server.url)
         expect(page.locator("#inscriptions-compte")).to_contain_text("page 1 sur 3")
         yield page
         context.close()

@@ -1,7 +1,7 @@
 """The organisers' list on an ordinary 1280 px office screen: every action within reach."""
 
 import pytest
-from organisers_support import EMAIL, PASSWORD, add_organiser, register
+from organisers_support import add_organiser, log_in_browser, register
 from server import Gunicorn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,10 +25,7 @@ def desktop(tmp_path, make_app, browser):
     with Gunicorn(tmp_path, settings, workers=1) as server:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
-        page.goto(server.url + "/organisateurs/connexion")
-        page.fill("#email", EMAIL)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        log_in_browser(page, server.url)
         page.goto(server.url + "/organisateurs/?tri=nom")
         yield page
         context.close()
