@@ -35,6 +35,17 @@ BLANK_GLYPHS = frozenset("\u2800\u3164\u115f\u1160\uffa0")
 HONEYPOT_FIELD = "website"
 
 
+def normalise_email(value: str, check_deliverability: bool = False) -> tuple[str, bool]:
+    """The address as stored everywhere (validated, normalised, lower-cased) and whether it needs SMTPUTF8.
+
+    The one normaliser of the site: registration, the organisers' login and the command line all use it,
+    so « Camille.Martin@Example.ORG » is one person and « Orga@Exemple.fr » one account. Raises
+    EmailNotValidError for an address that is not one.
+    """
+    info = validate_email(value.strip(), check_deliverability=check_deliverability)
+    return info.normalized.lower(), info.smtputf8
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -119,13 +130,10 @@ class RegistrationForm(FlaskForm):
     def validate_email(self, field):
         """Check the address with email-validator and keep its normalised form."""
         try:
-            info = validate_email(
-                field.data,
-                check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
-            )
+            address, needs_smtputf8 = normalise_email(field.data, current_app.config["EMAIL_CHECK_DELIVERABILITY"])
         except EmailNotValidError:
             raise ValidationError("Saisissez une adresse e-mail valide, par exemple nom@domaine.fr.") from None
-        if info.smtputf8:
+        if needs_smtputf8:
             # Most mail servers cannot deliver it, and it is usually a typo (élodie@ for elodie@).
             raise ValidationError(
                 french(
@@ -133,7 +141,7 @@ class RegistrationForm(FlaskForm):
                     "par exemple elodie.martin@domaine.fr."
                 )
             )
-        field.data = info.normalized.lower()
+        field.data = address
 
     def validate_structure_type(self, field):
         if field.data not in dict(STRUCTURE_TYPES):

@@ -113,3 +113,13 @@ def test_organiser_add_through_a_real_pipe(tmp_path):
     # The real cost (werkzeug's scrypt defaults): the in-process tests use a cheaper one (conftest.py).
     [(stored_hash,)] = query(server.env["JNT_SQLALCHEMY_DATABASE_URI"], "SELECT password_hash FROM organisers")
     assert stored_hash.startswith("scrypt:32768:8:1$")
+
+
+@pytest.mark.parametrize("typed", [" Camille.Martin@EXAMPLE.org ", "camille.martin@exa\u0301mple.org"])
+def test_one_normaliser_for_registration_login_and_command_line(typed):
+    from jnt.forms import normalise_email
+    from jnt.organisers.forms import canonical_email
+
+    stored, _ = normalise_email(typed)
+    assert canonical_email(typed) == stored  # the organisers' side goes through the same function
+    assert stored == stored.strip().lower()

@@ -1,7 +1,6 @@
 """The organisers' dashboard: the counts at a glance, and the list of registrations (search, filters, sort, pages)."""
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from flask import current_app, request
 from sqlalchemy import func, select
@@ -59,11 +58,11 @@ class Criteria:
             page=int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 100000 else 1,
         )
 
-    def query_string(self, **changes) -> str:
-        """This search's query string, with some values changed (for sort and page links)."""
+    def url_args(self, **changes) -> dict:
+        """This search's query arguments for url_for, with some values changed (for page links)."""
         values = {"q": self.q, "mode": self.mode, "statut": self.status, "tri": self.sort, "page": self.page}
         values.update(changes)
-        return urlencode({k: v for k, v in values.items() if v and not (k == "page" and v == 1)})
+        return {k: v for k, v in values.items() if v and not (k == "page" and v == 1)}
 
 
 def found(registration: Registration, words: list[str]) -> bool:

@@ -1,9 +1,11 @@
 """Forms of the organisers' area (login, confirmations, check-in buttons)."""
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length, Optional
+
+from ..forms import normalise_email
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -14,7 +16,7 @@ def canonical_email(value: str) -> str | None:
     The command line and the login form both go through it, so `Orga@Exemple.fr ` is one account.
     """
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+        return normalise_email(value)[0]
     except EmailNotValidError:
         return None
 
