@@ -35,6 +35,14 @@ def checkin(tmp_path, make_app, browser):
         context.close()
 
 
+def settled(page) -> None:
+    """Wait until htmx has finished swapping and settling (the new content is then wired up).
+
+    A locator, not wait_for_function: the site's CSP forbids the eval Playwright would use for it.
+    """
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0, timeout=FOCUS_WAIT)
+
+
 def focused_id(page) -> str:
     return page.evaluate("document.activeElement && document.activeElement.id")
 
@@ -50,6 +58,7 @@ def test_check_in_with_the_keyboard_keeps_focus_and_announces(checkin):
     expect(status).to_contain_text("Alice Durand\u00a0: présence enregistrée à")
     expect(status).to_contain_text("1 présent sur 3 attendus")
     expect(page.locator(f"#pointage-{ids[0]}")).to_be_focused(timeout=FOCUS_WAIT)  # the row's new button
+    settled(page)  # before the next key: htmx wires the new row's form up when it settles
     page.keyboard.press("Enter")  # undo, still from the keyboard
     expect(page.locator(f"#personne-{ids[0]}")).not_to_contain_text("Présence enregistrée")
     expect(status).to_contain_text("Alice Durand\u00a0: pointage annulé – 0 présent sur 3 attendus")
@@ -109,7 +118,7 @@ def test_typing_a_search_keeps_focus_in_the_box_and_announces_the_count(dashboar
     page = dashboard
     page.fill("#q", "personne3")
     expect(page.locator("#statut")).to_have_text("1 inscription correspond")
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    settled(page)
     assert focused_id(page) == "q"  # settled, and focus still where the person types
 
 
