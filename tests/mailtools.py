@@ -13,6 +13,7 @@ from server import free_port
 from sqlalchemy import select
 from support import form_fields, valid_registration
 
+from jnt.mail import outbox
 from jnt.models import OutboxMessage, db
 
 LINK = re.compile(r"https?://\S+/inscription/gerer/[A-Za-z0-9_-]+")
@@ -163,3 +164,15 @@ def outbox_rows(app) -> list[OutboxMessage]:
         rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
         db.session.expunge_all()
     return rows
+
+
+def flush(app) -> outbox.Report:
+    """Deliver the outbox now, as the background thread or `send-mail` would."""
+    with app.app_context():
+        return outbox.flush()
+
+
+def registered(app, *addresses: str) -> None:
+    """One registration (and so one queued e-mail) per address, in this order."""
+    for address in addresses:
+        assert register(app.test_client(), email=address).status_code == 303

@@ -9,7 +9,7 @@ import icalendar
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from mailtools import SMTPServer, manage_path, outbox_rows, register
+from mailtools import SMTPServer, flush, manage_path, outbox_rows, register
 
 from jnt.config import ConfigError
 from jnt.mail import outbox
@@ -26,11 +26,6 @@ def smtp():
 @pytest.fixture
 def mail_app(make_app, smtp):
     return make_app(**smtp.settings(), PUBLIC_URL="https://jnt.example.org")
-
-
-def flush(app) -> outbox.Report:
-    with app.app_context():
-        return outbox.flush()
 
 
 def test_confirmation_delivered_with_content_and_calendar(mail_app, smtp):

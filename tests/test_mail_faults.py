@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
-from mailtools import SMTPServer, StuckServer, TricklingServer, outbox_rows, register
+from mailtools import SMTPServer, StuckServer, TricklingServer, flush, outbox_rows, register, registered
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
@@ -43,17 +43,6 @@ def in_thread(function, *servers):
         finally:
             for server in servers:
                 server.stop()
-
-
-def flush(app) -> outbox.Report:
-    with app.app_context():
-        return outbox.flush()
-
-
-def registered(app, *addresses: str) -> None:
-    """One registration (and so one queued e-mail) per address, in this order."""
-    for address in addresses:
-        assert register(app.test_client(), email=address).status_code == 303
 
 
 def by_recipient(app) -> dict[str, OutboxMessage]:

@@ -9,11 +9,10 @@ import ssl
 import pytest
 import trustme
 from aiosmtpd.smtp import AuthResult
-from mailtools import SMTPServer, outbox_rows, register
+from mailtools import SMTPServer, flush, outbox_rows, registered
 from sqlalchemy import update
 
 from jnt.config import ConfigError
-from jnt.mail import outbox
 from jnt.models import OutboxMessage, db, utcnow
 
 CREDENTIALS = {"MAIL_USERNAME": "jnt", "MAIL_PASSWORD": "mot-de-passe-du-relais"}
@@ -62,16 +61,6 @@ def relay(ca):
 def our_log(caplog) -> str:
     """What the site logged (the test relay logs its own side)."""
     return "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("jnt"))
-
-
-def flush(app) -> outbox.Report:
-    with app.app_context():
-        return outbox.flush()
-
-
-def registered(app, *addresses: str) -> None:
-    for address in addresses:
-        assert register(app.test_client(), email=address).status_code == 303
 
 
 def assert_kept_for_later(row: OutboxMessage) -> None:
