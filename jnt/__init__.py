@@ -16,7 +16,6 @@ from . import (
     my_registration,
     ops,
     organisers,
-    ratelimit,
     registration,
     retention,
     security,
@@ -55,7 +54,6 @@ def register_blueprints(app: Flask) -> None:
     site.init_app(app)
     app.register_blueprint(site.bp)
     app.register_blueprint(registration.bp)
-    ratelimit.init_app(app)
     my_registration.init_app(app)
     app.register_blueprint(calendar.bp)
     organisers.init_app(app)

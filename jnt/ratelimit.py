@@ -1,10 +1,11 @@
 """Registration POSTs: a honeypot for bots, and a per-address limit counted in the database."""
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 
-from flask import Flask, current_app, make_response, request
+from flask import current_app, make_response, request
 from sqlalchemy import delete, func, select
 
 from . import errors
@@ -43,20 +44,22 @@ def hit(scope: str, key: str, limit: int, window: int) -> bool:
     return True
 
 
-def guard_registration():
-    """Before a registration POST: refuse a filled honeypot (400), then a flooding address (429)."""
-    if request.method != "POST" or request.endpoint != "registration.submit":
-        return None
-    if request.form.get(HONEYPOT_FIELD):
-        return errors.render_error(400, *HONEYPOT_MESSAGE)
-    cfg = current_app.config
-    if not hit(SCOPE, client_key(), cfg["REGISTRATION_RATE_LIMIT"], cfg["REGISTRATION_RATE_WINDOW"]):
-        response = make_response(errors.render_error(429, *errors.MESSAGES[429]))
-        response.headers["Retry-After"] = str(cfg["REGISTRATION_RATE_WINDOW"])
-        return response
-    return None
+def guarded(view):
+    """On the view that stores a registration: refuse a filled honeypot (400), then a flooding address (429).
 
+    The honeypot is checked first, so a bot's request costs no write; the count is written before
+    the view's own write transaction, and counts every POST, valid or not.
+    """
 
-def init_app(app: Flask) -> None:
-    """Check registration POSTs before the view runs."""
-    app.before_request(guard_registration)
+    @functools.wraps(view)
+    def guarded_view(*args, **kwargs):
+        if request.form.get(HONEYPOT_FIELD):
+            return errors.render_error(400, *HONEYPOT_MESSAGE)
+        cfg = current_app.config
+        if not hit(SCOPE, client_key(), cfg["REGISTRATION_RATE_LIMIT"], cfg["REGISTRATION_RATE_WINDOW"]):
+            response = make_response(errors.render_error(429, *errors.MESSAGES[429]))
+            response.headers["Retry-After"] = str(cfg["REGISTRATION_RATE_WINDOW"])
+            return response
+        return view(*args, **kwargs)
+
+    return guarded_view

@@ -5,7 +5,7 @@ import secrets
 from flask import Blueprint, redirect, request, session, url_for
 from sqlalchemy import select
 
-from . import booking, clock, seats, waiting_list
+from . import booking, clock, ratelimit, seats, waiting_list
 from .booking import Result
 from .database import write
 from .forms import MODES, MODES_WHEN_FULL, STRUCTURE_TYPES, RegistrationForm
@@ -71,6 +71,7 @@ def form():
 
 
 @bp.post("")
+@ratelimit.guarded
 def submit():
     """Validate and store a registration (post/redirect/get without JavaScript)."""
     if not clock.registration_open():

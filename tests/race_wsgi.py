@@ -18,9 +18,8 @@ free. Every party counts before any of them writes, so it always oversells.
 The hold wraps `database.take_write_lock`, which write() calls by its module-level name. If the
 product stops taking its write lock there, this module fails at start-up (name gone) or the
 meeting sees nobody arrive: the race tests fail, never pass blind.
-The hold is the view's first write: the registration flood limit writes earlier, in a
-before_request hook registered before `arm`. If that write moves into the view (a decorator),
-hold at the seat-taking write instead, or the registration race is no longer the one held.
+The hold is the request's first write other than the registration flood limit's count
+(`ratelimit.hit`, wrapped here to say so): that count is not the race, the seat write is.
 """
 
 import os
@@ -29,7 +28,7 @@ import socket
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import func, select, update
 
-from jnt import create_app, database, seats
+from jnt import create_app, database, ratelimit, seats
 from jnt.models import CONFIRMED, IN_PERSON, IN_PERSON_COUNTER, Registration, SeatCounter, db
 
 HEADER = "X-Test-Rendezvous"
@@ -59,15 +58,23 @@ def build(seat_rule: str = "atomic") -> Flask:
     if seat_rule not in ("atomic", "count-then-act"):
         raise ValueError(seat_rule)
     app = create_app()
-    take_write_lock, take = database.take_write_lock, seats.take
+    take_write_lock, take, hit = database.take_write_lock, seats.take, ratelimit.hit
 
     @app.before_request
     def arm() -> None:
-        """Registered last: writes of the earlier hooks (the flood limit) are not the race."""
         g.rendezvous = request.headers.get(HEADER, type=int)
 
+    def counted_hit(*args, **kwargs) -> bool:
+        """The flood limit's count: its write is not the one to hold."""
+        g.counting = True
+        try:
+            return hit(*args, **kwargs)
+        finally:
+            g.counting = False
+
     def held_take_write_lock() -> None:
-        port = g.pop("rendezvous", None) if has_request_context() else None
+        holding = has_request_context() and not g.get("counting")
+        port = g.pop("rendezvous", None) if holding else None
         if port is not None:
             if seat_rule == "count-then-act":
                 g.seat_free_by_count = _count_free_seat()
@@ -84,6 +91,7 @@ def build(seat_rule: str = "atomic") -> Flask:
         return g.seat_free_by_count
 
     database.take_write_lock = held_take_write_lock
+    ratelimit.hit = counted_hit
     if seat_rule == "count-then-act":
         seats.take = take_by_count
     return app
