@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import click
+import flask.cli
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
@@ -16,6 +17,42 @@ from .models import db
 SECRET_NAMES = re.compile(r"SECRET|PASSWORD|TOKEN|API_KEY", re.IGNORECASE)
 URI_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 SHOWN_PREFIXES = ("SESSION_COOKIE_", "SQLALCHEMY_", "MAIL_", "WTF_")
+# The operators read `flask --app jnt --help` in French: Flask's own commands and
+# Flask-Migrate's `db` subcommands get a French summary (their options stay Click's).
+FLASK_HELP = {
+    "routes": "Lister les adresses (routes) du site.",
+    "run": "Lancer le serveur de développement (jamais en production : gunicorn).",
+    "shell": "Ouvrir une console Python dans le contexte du site.",
+}
+MIGRATE_HELP = {
+    "branches": "Afficher les points de branchement des migrations.",
+    "check": "Vérifier qu'aucune migration ne manque par rapport aux modèles.",
+    "current": "Afficher la révision actuelle de la base.",
+    "downgrade": "Revenir à une révision antérieure.",
+    "edit": "Modifier un fichier de révision.",
+    "heads": "Afficher les dernières révisions disponibles.",
+    "history": "Lister les révisions dans l'ordre.",
+    "init": "Créer un dossier de migrations (déjà fait : jnt/migrations).",
+    "list-templates": "Lister les modèles de dossier de migrations.",
+    "merge": "Fusionner deux révisions dans une nouvelle.",
+    "migrate": "Générer une révision à partir des modèles (alias de revision --autogenerate).",
+    "revision": "Créer un fichier de révision.",
+    "show": "Afficher une révision.",
+    "stamp": "Marquer la base à une révision sans rien migrer.",
+    "upgrade": "Passer la base à une révision plus récente (en production : init-db).",
+}
+
+
+def french_help(app: Flask) -> None:
+    """Put the French summaries on Flask's and Flask-Migrate's commands (the summary is the help's first line)."""
+    for name, text in FLASK_HELP.items():
+        command = getattr(flask.cli, f"{name}_command")
+        command.help = command.short_help = text
+    db_group = app.cli.commands.get("db")
+    for name, text in MIGRATE_HELP.items():
+        command = db_group.commands.get(name) if db_group else None
+        if command is not None:
+            command.help = command.short_help = text
 
 
 def after_fork(app: Flask) -> None:
@@ -106,3 +143,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.cli.add_command(check_config_command)
     app.cli.add_command(backup_command)
+    french_help(app)

@@ -1,12 +1,15 @@
 """Operations: configuration checks, check-config and backup."""
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 import threading
 
 import pytest
+from click.testing import CliRunner
+from flask.cli import FlaskGroup
 from support import form_fields, valid_registration
 
 from jnt import booking, create_app, seats
@@ -197,3 +200,19 @@ def test_backup_refuses_non_sqlite(runner, app):
     app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://jnt@localhost/jnt"
     result = runner.invoke(args=["backup", "/tmp/x.sqlite3"])
     assert result.exit_code != 0 and "pg_dump" in result.output
+
+
+def _listed(group, args) -> dict[str, str]:
+    """The commands a `--help` lists, with their summaries."""
+    output = CliRunner().invoke(group, args, catch_exceptions=False).output
+    lines = output.split("Commands:\n", 1)[1].splitlines()
+    return dict(line.strip().split(None, 1) for line in lines if line.startswith("  ") and len(line.split()) > 1)
+
+
+def test_every_command_has_a_french_summary(app):
+    """`flask --app jnt --help` and `flask db --help` list nothing in Flask's or Alembic's English."""
+    group = FlaskGroup(create_app=lambda: app)
+    listed = {**_listed(group, ["--help"]), **_listed(group, ["db", "--help"])}
+    assert {"run", "routes", "shell", "init-db", "organiser", "upgrade", "downgrade"} <= listed.keys()
+    english = re.compile(r"^(Show|Run|Create|Display|Revert|Upgrade|List|Edit|Check|Merge|Autogenerate|Heads|'stamp')\b")
+    assert not {name: text for name, text in listed.items() if english.match(text)}
