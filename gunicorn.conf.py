@@ -88,7 +88,7 @@ def when_ready(server):
     """In the master, before any worker is forked: warm the preloaded app, then tell systemd it is ready.
 
     Whatever is done here is inherited by every worker, so one started by recycling does not pay
-    for it again: the app's templates are compiled, and the objects made so far are frozen out of
+    for it again: the app's templates are compiled, the event page is rendered (ops.warm), and the objects made so far are frozen out of
     the garbage collector's passes, which would otherwise write to (and so copy) every memory page
     a worker shares with the master, while it serves and again when it exits.
 
@@ -101,5 +101,9 @@ def when_ready(server):
     if isinstance(app, Flask):
         for name in app.jinja_env.list_templates():
             app.jinja_env.get_template(name)
+        if "sqlalchemy" in app.extensions:  # not benchmarks/floor.py
+            from jnt import ops
+
+            ops.warm(app)
     gc.freeze()
     systemd.sd_notify(f"MAINPID={os.getpid()}", server.log)

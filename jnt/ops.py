@@ -62,6 +62,40 @@ def after_fork(app: Flask) -> None:
             engine.dispose(close=False)  # forget the master's connections without closing them under its feet
 
 
+# What a new worker would otherwise build on its first requests: each tab as a page and as an
+# htmx fragment, in each encoding. Rendered once in the master (gunicorn's when_ready), inherited.
+WARM_PATHS = ("/", "/programme", "/infos-pratiques", "/forum")
+WARM_HEADERS = ({}, {"HX-Request": "true"})
+WARM_ENCODINGS = ("", "gzip", "br")
+
+
+def warm(app: Flask) -> int:
+    """Render the cached pages in this process (the master, before forking); returns how many were made.
+
+    A failure (a database not reachable yet) is logged and leaves the workers to render on demand.
+    """
+    made = 0
+    try:
+        client = app.test_client()
+        for path in WARM_PATHS:
+            for headers in WARM_HEADERS:
+                for encoding in WARM_ENCODINGS:
+                    response = client.get(
+                        path, base_url=app.config["PUBLIC_URL"], headers={**headers, "Accept-Encoding": encoding}
+                    )
+                    if response.status_code != 200:
+                        raise RuntimeError(f"{path} : {response.status}")
+                    made += 1
+    except Exception as exc:
+        app.logger.warning("Préchauffage des pages impossible (%s) : les workers les rendront à la demande.", exc)
+        made = 0
+    finally:
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()  # no connection of the master's may reach a worker
+    return made
+
+
 def masked(name: str, value):
     """A setting's value as safe to print: secrets hidden, passwords in URIs hidden."""
     if value is None:

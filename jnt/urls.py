@@ -17,12 +17,31 @@ from werkzeug.sansio.utils import get_host
 
 
 class App(Flask):
-    """Flask, with URLs built on PUBLIC_URL in requests, the CLI and background threads alike."""
+    """Flask, with URLs built on PUBLIC_URL in requests, the CLI and background threads alike.
+
+    Two per-request costs of Flask are paid once instead: the URL adapter of the application
+    context (it depends on PUBLIC_URL only) and the check that a view or hook is a coroutine.
+    """
+
+    _base: tuple = (None, None)
+    _bare_adapter: tuple = (None, None)
+
+    def _public_base(self):
+        url, base = self._base
+        if url != self.config["PUBLIC_URL"]:
+            url, base = self.config["PUBLIC_URL"], urlsplit(self.config["PUBLIC_URL"])
+            self._base = (url, base)
+        return base
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
-        base = urlsplit(self.config["PUBLIC_URL"])
+        base = self._public_base()
         if request is None:
-            return self.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+            # This adapter only builds URLs, holds no per-request state and reads the map's rules when
+            # it builds (so rules added later count): one per PUBLIC_URL.
+            if self._bare_adapter[0] != base:
+                adapter = self.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+                self._bare_adapter = (base, adapter)
+            return self._bare_adapter[1]
         if (trusted := self.config["TRUSTED_HOSTS"]) is not None:
             request.trusted_hosts = trusted
             try:
@@ -32,6 +51,17 @@ class App(Flask):
                 request.routing_exception = exc
         environ = {**request.environ, "wsgi.url_scheme": base.scheme, "SCRIPT_NAME": base.path.rstrip("/")}
         return self.url_map.bind_to_environ(environ, server_name=base.netloc, subdomain="")
+
+    def ensure_sync(self, func):
+        """Flask inspects every view and hook at every call for a coroutine; the answer never changes."""
+        known = self.__dict__.setdefault("_sync", {})
+        try:
+            return known[func]
+        except KeyError:
+            known[func] = synced = super().ensure_sync(func)
+            return synced
+        except TypeError:  # not hashable: ask Flask each time
+            return super().ensure_sync(func)
 
 
 def public_url(endpoint: str, **values) -> str:

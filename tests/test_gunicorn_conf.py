@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+from flask import template_rendered
 from gunicorn.config import Config
 from gunicorn.http import wsgi
 from gunicorn.http.message import Request
@@ -19,7 +20,7 @@ from organisers_support import EMAIL, PASSWORD
 from server import ROOT, Gunicorn
 from support import csrf_token
 
-from jnt import create_app
+from jnt import create_app, ops
 
 # How each record of the three logs starts: gunicorn's error log, its access log, the app's log (Flask's
 # handler). Any other line must be an indented continuation (a traceback), never a record of its own.
@@ -125,6 +126,33 @@ def test_master_warms_the_preloaded_app_before_forking(tmp_path):
     assert compiled == set(app.jinja_env.list_templates())
 
 
+def test_master_renders_the_event_page_before_forking(make_app):
+    """Each tab, as a page and as a fragment, in each encoding: a recycled worker renders none of them."""
+    app = make_app()
+    when_ready = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["when_ready"]
+    server = SimpleNamespace(cfg=SimpleNamespace(preload_app=True), app=SimpleNamespace(wsgi=lambda: app), log=None)
+    try:
+        when_ready(server)
+    finally:
+        gc.unfreeze()
+    variants = app.extensions["jnt_page_variants"]
+    assert len(variants) == 3 * 2 * 3  # tabs ("/" is the programme's) x page/fragment x identity/gzip/br
+    rendered = []
+    template_rendered.connect(lambda _app, template, **_: rendered.append(template.name), app)
+    for path in ("/", "/forum"):
+        for encoding in ("", "br"):
+            assert app.test_client().get(path, headers={"Accept-Encoding": encoding}).status_code == 200
+    assert rendered == []  # nothing left to render (the seat sentence was made in the master too)
+
+
+def test_warming_without_a_database_leaves_the_workers_to_render(tmp_path, caplog):
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/vide"}
+    )
+    assert ops.warm(app) == 0
+    assert "Préchauffage des pages impossible" in caplog.text
+
+
 @pytest.mark.parametrize(("proxies", "hsts"), [(0, False), (1, True)])
 def test_forwarded_proto_trusted_only_by_setting(make_app, proxies, hsts):
     # gunicorn's default would believe X-Forwarded-Proto from 127.0.0.1; only ProxyFix (TRUSTED_PROXIES) may.
@@ -178,7 +206,9 @@ def test_app_log_escapes_control_characters(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JNT_")}
     env.update(JNT_INSTANCE_PATH=str(tmp_path), JNT_SECRET_KEY="0123456789abcdef0123456789abcdef")
     script = f"""
-from jnt import create_app
+from flask import template_rendered
+
+from jnt import create_app, ops
 app = create_app()
 app.logger.info("Organisateur 1 : action\\r\\n" + {FORGED!r})
 try:

@@ -214,5 +214,7 @@ def test_every_command_has_a_french_summary(app):
     group = FlaskGroup(create_app=lambda: app)
     listed = {**_listed(group, ["--help"]), **_listed(group, ["db", "--help"])}
     assert {"run", "routes", "shell", "init-db", "organiser", "upgrade", "downgrade"} <= listed.keys()
-    english = re.compile(r"^(Show|Run|Create|Display|Revert|Upgrade|List|Edit|Check|Merge|Autogenerate|Heads|'stamp')\b")
+    english = re.compile(
+        r"^(Show|Run|Create|Display|Revert|Upgrade|List|Edit|Check|Merge|Autogenerate|Heads|'stamp')\b"
+    )
     assert not {name: text for name, text in listed.items() if english.match(text)}
