@@ -51,4 +51,5 @@ def add():
         message = "Aucune place n’est libre en présentiel : la personne n’a pas été ajoutée."
         return _form_page(form, french(message), full=True)
     flash(f"Présence enregistrée pour {person.full_name} (ajout sur place).", "success")
-    return redirect(url_for("organisers.checkin.index", q=person.last_name, _anchor=f"personne-{person.id}"), 303)
+    # The search finds the new row; no #anchor, which would keep the message from taking focus on load.
+    return redirect(url_for("organisers.checkin.index", q=person.last_name), 303)
