@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from server import Gunicorn
 
 from browser.browser_states import fill_registration, submit, unique_email
-from jnt.models import OrganiserSession, db
+from jnt.models import OrganiserSession, Registration, db
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -184,6 +184,7 @@ def door(tmp_path, make_app, browser):
         page = context.new_page()
         log_in_browser(page, server.url, "/organisateurs/pointage")
         expect(page.locator("h1")).to_have_text("Pointage des présents")
+        page.app = app
         yield page, ids
         context.close()
 
@@ -201,6 +202,8 @@ def test_override_with_the_keyboard_keeps_focus_and_announces(door):
     override = page.locator(f"#pointage-{waiting}")  # the same id: focus stays on the row's button
     expect(override).to_have_text("Enregistrer hors jauge (la salle le permet) : Alice Martin".replace(" :", "\u00a0:"))
     expect(override).to_be_focused(timeout=FOCUS_WAIT)
+    box = override.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # the long label wraps on the phone, no sideways scroll
     settled(page)
     page.keyboard.press("Enter")
     expect(page.locator(f"#personne-{waiting}")).to_contain_text("Présence enregistrée à")
@@ -237,3 +240,23 @@ def test_walk_in_form_with_the_keyboard_when_no_seat_is_free(door):
     expect(row).to_contain_text("Ajout sur place")
     expect(row).to_contain_text("Hors jauge")
     expect(row).to_contain_text("Présence enregistrée à")
+
+
+def test_dashboard_arrivals_follow_check_ins_silently(door):
+    page, ids = door
+    page.clock.install()  # the page's timers run only when the test moves this clock: no waiting, no race
+    page.goto(page.url.split("/organisateurs")[0] + "/organisateurs/")
+    arrivals = page.locator("#arrivees")
+    expect(arrivals).to_contain_text("0 / 1 arrivée")
+    status = page.locator("#statut")
+    before = status.element_handle()
+    with page.app.app_context():  # a volunteer checks someone in at the door meanwhile
+        db.session.execute(db.update(Registration).where(Registration.id == ids[0]).values(checked_in_at=db.func.now()))
+        db.session.commit()
+    page.clock.run_for("00:31")
+    expect(arrivals).to_contain_text("1 / 1 arrivée")
+    settled(page)
+    expect(status).to_have_text("")  # nothing read out: the figures wait where the reader finds them
+    assert page.evaluate(SAME_ELEMENT, [before])
+    assert page.locator("[aria-live], [role=status]").count() == 1
+    assert arrivals.evaluate("el => !el.closest('[aria-live], [role=status]')")
