@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -34,13 +34,14 @@ class SeatCounter(db.Model):
 
 
 class Registration(db.Model):
-    """One person's registration; the e-mail is unique once normalised."""
+    """One person's registration; the e-mail is unique once normalised (a walk-in may have none)."""
 
     __tablename__ = "registrations"
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # None only for a walk-in who gave no address (several NULLs never clash in a unique column).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     organisation: Mapped[str] = mapped_column(String(200))
     structure_type: Mapped[str] = mapped_column(String(40))
     job_title: Mapped[str] = mapped_column(String(150))
@@ -59,8 +60,14 @@ class Registration(db.Model):
     queued_at: Mapped[dt.datetime | None]
     checked_in_at: Mapped[dt.datetime | None]
     reminder_sent_at: Mapped[dt.datetime | None]
+    # Added at the entrance by an organiser, not registered: their address (if any) is unproven,
+    # so nothing is ever e-mailed to them.
+    walk_in: Mapped[bool] = mapped_column(server_default=false())
+    # Checked in while every seat was taken, because the room allowed it (counted apart on the dashboard).
+    over_capacity: Mapped[bool] = mapped_column(server_default=false())
     __table_args__ = (
         CheckConstraint("mode IN ('in_person', 'remote')", name="mode_known"),
+        CheckConstraint("email IS NOT NULL OR walk_in", name="email_unless_walk_in"),
         CheckConstraint("status IN ('confirmed', 'waiting')", name="status_known"),
         CheckConstraint("mode = 'in_person' OR status = 'confirmed'", name="remote_never_waits"),
         Index("ix_registrations_queue", "mode", "status", "queued_at"),

@@ -95,7 +95,7 @@ def _send_link(email: str) -> None:
     """Queue a new management link for an address already registered; nothing else changes."""
     with write():
         registration = db.session.scalar(select(Registration).filter_by(email=email))
-        if registration is not None:
+        if registration is not None and not registration.walk_in:
             messages.resend_link(registration)
 
 

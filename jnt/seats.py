@@ -45,3 +45,14 @@ def release() -> None:
         .where(SeatCounter.name == IN_PERSON_COUNTER, SeatCounter.taken > 0)
         .values(taken=SeatCounter.taken - 1)
     )
+
+
+def take_beyond_capacity() -> None:
+    """Take one seat past the capacity: an organiser's explicit choice at the entrance, the room allowing it.
+
+    The counter keeps counting everyone confirmed in person, so a later cancellation frees a seat
+    only once the count is back under the capacity.
+    """
+    db.session.execute(
+        update(SeatCounter).where(SeatCounter.name == IN_PERSON_COUNTER).values(taken=SeatCounter.taken + 1)
+    )

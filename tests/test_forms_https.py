@@ -16,6 +16,7 @@ ORGANISER_FORMS = {
     "organisers.auth.logout",
     "organisers.actions.perform",
     "organisers.checkin.toggle",
+    "organisers.walk_ins.add",
 }
 
 
@@ -135,6 +136,16 @@ def test_organiser_forms_over_https(crowd):
         organiser.get("/organisateurs/pointage")
         response = organiser.submit(f"/pointage/{chloe}/absent", htmx=htmx)
         assert response.status_code == (200 if htmx else 303)
+    # A walk-in on the last free seat, then one more: refused, and added by the explicit override.
+    walk_in = {"first_name": "Dan", "last_name": "Dupuis", "organisation": "Mairie"}
+    organiser.get("/organisateurs/pointage/sur-place")
+    assert organiser.submit("/sur-place", walk_in).status_code == 303
+    organiser.get("/organisateurs/pointage/sur-place")
+    assert organiser.submit("/sur-place", {**walk_in, "last_name": "Durel"}).status_code == 200
+    assert organiser.submit("/sur-place", {"beyond_capacity": "oui"}).status_code == 303
+    with app.app_context():
+        added = db.session.scalars(select(Registration).filter_by(walk_in=True).order_by(Registration.id)).all()
+        assert [(r.last_name, r.over_capacity) for r in added] == [("Dupuis", False), ("Durel", True)]
     organiser.get("/organisateurs/")
     response = organiser.submit("/deconnexion")
     assert response.status_code == 303 and response.headers["Location"] == "/organisateurs/connexion"

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import Integer, inspect, select, text
 
 from jnt import create_app
@@ -62,7 +62,7 @@ def test_migrated_schema_matches_models(app):
 def test_migration_is_at_head(app):
     with app.app_context(), db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    assert current == "0004"
+    assert current == "0009"
 
 
 def integer_id_tables():
@@ -207,3 +207,33 @@ def test_a_later_rebuild_that_drops_autoincrement_is_refused(app, tmp_path):
         current = MigrationContext.configure(db.session.connection()).get_current_revision()
         sql = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'registrations'"))
         assert current == revision_head() and "AUTOINCREMENT" in sql
+
+
+WALK_INS = "0009"  # the revision where a walk-in may have no e-mail
+
+
+@pytest.mark.both_databases
+def test_walk_in_revision_keeps_registrations_and_goes_back(empty_database_uri):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": empty_database_uri})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision=revision_before(WALK_INS))
+        people = [insert("registrations", **person(n)) for n in range(3)]
+        db.session.execute(text("DELETE FROM registrations WHERE id = :id"), {"id": people[-1]})
+        db.session.commit()
+        upgrade(directory=MIGRATIONS, revision=WALK_INS)
+        kept = db.session.scalars(select(Registration).order_by(Registration.id)).all()
+        assert [(r.email, r.walk_in, r.over_capacity) for r in kept] == [
+            ("p0@example.org", False, False),
+            ("p1@example.org", False, False),
+        ]
+        walk_in = Registration(
+            first_name="W", last_name="I", organisation="O", structure_type="", job_title="",
+            mode="in_person", status="confirmed", walk_in=True,
+        )  # fmt: skip
+        db.session.add(walk_in)
+        db.session.commit()
+        assert walk_in.id > max(people)  # the rebuilt table kept its id counter
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision=revision_before(WALK_INS))
+        emails = db.session.scalars(text("SELECT email FROM registrations ORDER BY id")).all()
+        assert emails == ["p0@example.org", "p1@example.org"]

@@ -110,3 +110,36 @@ def test_concurrent_checkins_never_lose_a_mark(tmp_path, make_app):
         assert all(db.session.get(Registration, i).checked_in_at is not None for i in ids)
         marks = db.select(db.func.count()).where(AuditEntry.action == "pointage")
         assert db.session.scalar(marks) == 16
+
+
+def test_two_volunteers_checking_in_two_waiting_people_for_the_last_seat(tmp_path, make_app):
+    # Capacity 1 when they registered: one seat taken, two people waiting. On the day one more seat is
+    # free, and two volunteers check in the two waiting people at once, each held where its write starts.
+    app = make_app(IN_PERSON_CAPACITY=1)
+    add_organiser(app)
+    ids = [register(app, n=n) for n in range(3)]
+    settings = {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "IN_PERSON_CAPACITY": 2}
+    with race_server(tmp_path, settings, WORKERS) as server:
+        volunteers = [logged_in(server.url) for _ in range(2)]
+
+        def check_in(n: int) -> requests.Response:
+            cookies, csrf = volunteers[n]
+            url = f"{server.url}/organisateurs/pointage/{ids[1 + n]}/present"
+            data = {"csrf_token": csrf}
+            return requests.post(
+                url, data=data, cookies=cookies, headers=meeting.headers, allow_redirects=False, timeout=300
+            )
+
+        with Rendezvous(2) as meeting:
+            answers = at_once(check_in, [0, 1])
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [200, 303], [r.text[:500] for r in answers]
+    offered = next(r for r in answers if r.status_code == 200)
+    assert "Enregistrer hors jauge (la salle le permet)" in offered.text
+    with app.app_context():
+        waiting = [db.session.get(Registration, i) for i in ids[1:]]
+        assert sorted((r.status, r.checked_in_at is not None) for r in waiting) == [(CONFIRMED, True), (WAITING, False)]
+        loser = next(r for r in waiting if r.status == WAITING)
+        assert f"/organisateurs/pointage/{loser.id}/hors-jauge" in offered.text
+        assert not any(r.over_capacity for r in waiting)
+        assert db.session.get(SeatCounter, "in_person").taken == 2

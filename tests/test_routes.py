@@ -35,11 +35,14 @@ ROUTES = {
     (f"/organisateurs/inscriptions/{ACTION}", "organisers.actions.perform", ("POST",)),
     ("/organisateurs/pointage", "organisers.checkin.index", ("GET",)),
     (
-        "/organisateurs/pointage/<int:registration_id>/<any(present, absent):mark>",
+        "/organisateurs/pointage/<int:registration_id>/<any(present, absent, 'hors-jauge'):mark>",
         "organisers.checkin.toggle",
         ("POST",),
     ),
+    ("/organisateurs/pointage/arrivees", "organisers.checkin.arrivals_count", ("GET",)),
     ("/organisateurs/pointage/emargement", "organisers.checkin.sheet", ("GET",)),
+    ("/organisateurs/pointage/sur-place", "organisers.walk_ins.add", ("POST",)),
+    ("/organisateurs/pointage/sur-place", "organisers.walk_ins.form", ("GET",)),
     ("/programme", "site.programme", ("GET",)),
     ("/static/<path:filename>", "static", ("GET",)),
 }

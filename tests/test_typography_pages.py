@@ -102,11 +102,25 @@ def test_organiser_pages(make_app):
     with app.app_context():
         ids = [r.id for r in db.session.scalars(db.select(Registration).order_by(Registration.id))]
     urls = ["/organisateurs/", "/organisateurs/pointage", "/organisateurs/pointage/emargement"]
+    urls += ["/organisateurs/pointage/sur-place", "/organisateurs/pointage/arrivees"]
     urls += [f"/organisateurs/inscriptions/{ids[1]}/{action}" for action in ("promouvoir", "distanciel", "annuler")]
-    found += pages(client, urls) + pages(client, ["/organisateurs/", "/organisateurs/pointage"], HTMX)
+    fragments = ["/organisateurs/", "/organisateurs/pointage", "/organisateurs/pointage/arrivees"]
+    found += pages(client, urls) + pages(client, fragments, HTMX)
     token = page_token(client.get("/organisateurs/pointage").text)
     marked = client.post(f"/organisateurs/pointage/{ids[0]}/present", data={"csrf_token": token}, headers=HTMX)
     found += check("pointage", visible_text(marked.text))
+    # The one seat is taken: checking in the waiting person offers the override, with and without htmx.
+    for headers in (HTMX, {}):
+        no_seat = client.post(f"/organisateurs/pointage/{ids[1]}/present", data={"csrf_token": token}, headers=headers)
+        found += check("pointage sans place", visible_text(no_seat.text))
+    walk_in = {"csrf_token": token, "first_name": "Paul", "last_name": "Passant", "organisation": "Mairie"}
+    for data in ({"csrf_token": token}, walk_in, {**walk_in, "email": "ann@example.org"}):
+        refused = client.post("/organisateurs/pointage/sur-place", data=data)
+        found += check("ajout sur place refusé", visible_text(refused.text))
+    client.post("/organisateurs/pointage/sur-place", data={**walk_in, "beyond_capacity": "oui"})
+    beyond = client.post(f"/organisateurs/pointage/{ids[1]}/hors-jauge", data={"csrf_token": token}, headers=HTMX)
+    found += check("pointage hors jauge", visible_text(beyond.text))
+    found += pages(client, ["/organisateurs/", "/organisateurs/pointage", "/organisateurs/pointage/arrivees"])
     assert found == [], "\n".join(found)
 
 

@@ -21,7 +21,12 @@ RESEND_INTERVAL = dt.timedelta(minutes=5)
 
 
 def _queue(kind: str, key: str, registration: Registration, subject: str, with_ics: bool = True, **context) -> None:
-    """Render both bodies of `kind` and put them, with the calendar file, in the outbox."""
+    """Render both bodies of `kind` and put them, with the calendar file, in the outbox.
+
+    Never for a walk-in: nobody has proven that their address (if they gave one) is theirs.
+    """
+    if registration.walk_in:
+        return
     cfg = current_app.config
     context.update(
         registration=registration,

@@ -14,7 +14,9 @@ from . import messages, outbox
 def queue_reminders() -> int:
     """Queue a reminder for everyone not reminded yet; each one claimed by a conditional UPDATE."""
     queued = 0
-    pending = list(db.session.scalars(select(Registration.id).where(Registration.reminder_sent_at.is_(None))))
+    # Walk-ins get nothing: their address, if any, is unproven.
+    unreminded = (Registration.reminder_sent_at.is_(None), Registration.walk_in.is_(False))
+    pending = list(db.session.scalars(select(Registration.id).where(*unreminded)))
     for registration_id in pending:
         with write():
             claimed = db.session.execute(

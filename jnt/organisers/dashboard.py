@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from sqlalchemy import func, select
 
-from .. import collation
+from .. import arrivals, collation
 from ..forms import CONTROL, STRUCTURE_TYPES
 from ..htmx import page_or_fragment
 from ..models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
@@ -68,7 +68,7 @@ class Criteria:
 def found(registration: Registration, words: list[str]) -> bool:
     """Every word appears in the name, the organisation or the e-mail, folded as at check-in."""
     r = registration
-    return collation.matches(words, r.first_name, r.last_name, r.organisation, r.email)
+    return collation.matches(words, r.first_name, r.last_name, r.organisation, r.email or "")
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,7 @@ def dashboard():
         "organisers/dashboard.html",
         "organisers/_registrations_update.html",
         counts=counts(),
+        tally=arrivals.tally(),
         criteria=criteria,
         page=registrations(criteria),
         modes=MODE_LABELS,

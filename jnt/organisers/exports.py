@@ -26,7 +26,7 @@ bp = Blueprint("exports", __name__)
 PARIS = ZoneInfo("Europe/Paris")
 HEADER = (
     "Nom", "Prénom", "Adresse e-mail", "Organisation", "Type de structure", "Fonction", "Mode",
-    "Statut", "Besoins d’accessibilité", "Date d’inscription", "Présence enregistrée le",
+    "Statut", "Besoins d’accessibilité", "Date d’inscription", "Présence enregistrée le", "Origine", "Hors jauge",
 )  # fmt: skip
 # A cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,10 +48,12 @@ def rows() -> Iterator[tuple]:
     types = dict(STRUCTURE_TYPES)
     yield HEADER
     for r in sorted(db.session.scalars(select(Registration)), key=collation.person_key):
-        texts = (r.last_name, r.first_name, r.email, r.organisation, types.get(r.structure_type, r.structure_type),
-                 r.job_title, MODE_LABELS.get(r.mode, r.mode), STATUS_LABELS.get(r.status, r.status),
-                 r.accessibility_needs or "")  # fmt: skip
-        yield (*(neutralise(t) for t in texts), _paris(r.created_at), _paris(r.checked_in_at))
+        texts = (r.last_name, r.first_name, r.email or "", r.organisation,
+                 types.get(r.structure_type, r.structure_type), r.job_title, MODE_LABELS.get(r.mode, r.mode),
+                 STATUS_LABELS.get(r.status, r.status), r.accessibility_needs or "")  # fmt: skip
+        origin = "Ajout sur place" if r.walk_in else "Inscription"
+        yield (*(neutralise(t) for t in texts), _paris(r.created_at), _paris(r.checked_in_at), origin,
+               "Oui" if r.over_capacity else "")  # fmt: skip
 
 
 def _csv_cell(value) -> str:
@@ -73,7 +75,7 @@ def write_csv(source: Iterator[tuple]) -> tuple[bytes, int]:
 
 
 # Column widths in characters, in HEADER's order: wide enough to read without resizing.
-XLSX_WIDTHS = (20, 18, 32, 32, 24, 24, 12, 16, 32, 17, 17)
+XLSX_WIDTHS = (20, 18, 32, 32, 24, 24, 12, 16, 32, 17, 17, 16, 12)
 
 
 def write_xlsx(source: Iterator[tuple]) -> tuple[bytes, int]:

@@ -1,11 +1,11 @@
-"""Forms of the organisers' area (login, confirmations, check-in buttons)."""
+"""Forms of the organisers' area (login, confirmations, check-in buttons, walk-ins)."""
 
 from email_validator import EmailNotValidError
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import normalise_email
+from ..forms import length, normalise_email, text_field
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -46,3 +46,27 @@ class ActionForm(FlaskForm):
     """Confirm an action on a registration, saying which state of it the page showed."""
 
     seen = HiddenField(validators=[Optional(), Length(max=64)])
+
+
+class WalkInForm(FlaskForm):
+    """Someone not registered, added at the entrance; the e-mail is optional (and never written to)."""
+
+    first_name = text_field("Prénom", 100, render_kw={"autocomplete": "off"})
+    last_name = text_field("Nom", 100, render_kw={"autocomplete": "off"})
+    organisation = text_field("Organisation", 200, render_kw={"autocomplete": "off"})
+    email = StringField(
+        "Adresse e-mail (facultatif)",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[Optional(), length(254)],
+        description="Aucun e-mail ne lui est envoyé tant que l’adresse n’est pas vérifiée.",
+        render_kw={"autocomplete": "off", "type": "email", "spellcheck": "false"},
+    )
+    # Set by the second button, offered only once no seat was free: the room allows one more.
+    beyond_capacity = BooleanField(false_values=("", "non"))
+
+    def validate_email(self, field):
+        """Keep the normalised address, as everywhere else (one person, one address)."""
+        address = canonical_email(field.data)
+        if address is None:
+            raise ValidationError("Saisissez une adresse e-mail valide, par exemple nom@domaine.fr, ou laissez vide.")
+        field.data = address

@@ -74,6 +74,16 @@ def _organiser(path):
     return reach
 
 
+def _walk_in_refused(page, url):
+    """The walk-in form sent while every seat is taken: the override is offered (the "full" server)."""
+    _organiser("/organisateurs/pointage/sur-place")(page, url)
+    page.locator("#first_name").fill("Paul")
+    page.locator("#last_name").fill("Passant")
+    page.locator("#organisation").fill("Mairie")
+    page.locator("#sur-place-ajouter").click()
+    page.locator("#sur-place-hors-jauge").wait_for()
+
+
 def _manage(suffix=""):
     """Register, then open the private management page (link read from the outbox e-mail)."""
 
@@ -109,4 +119,7 @@ STATES = {
     "organiser dashboard filtered": ("open", _organiser("/organisateurs/?mode=in_person&statut=waiting&q=a")),
     "organiser check-in": ("open", _organiser("/organisateurs/pointage")),
     "organiser sign-in sheet": ("open", _organiser("/organisateurs/pointage/emargement")),
+    "organiser walk-in form": ("open", _organiser("/organisateurs/pointage/sur-place")),
+    "organiser walk-in no seat": ("full", _walk_in_refused),
+    "organiser arrivals": ("open", _organiser("/organisateurs/pointage/arrivees")),
 }

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from server import Gunicorn
 
 from browser.browser_states import fill_registration, submit, unique_email
-from jnt.models import OrganiserSession, db
+from jnt.models import OrganiserSession, Registration, db
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -170,3 +170,93 @@ def test_organisers_area_has_a_menu_skip_link_and_marks_the_current_page(checkin
     page.keyboard.press("Enter")
     expect(page.locator("#navigation-organisateurs")).to_be_focused(timeout=FOCUS_WAIT)
     expect(page.locator("#navigation-organisateurs [aria-current=page]")).to_have_text("Pointage")
+
+
+@pytest.fixture
+def door(tmp_path, make_app, browser):
+    """The check-in page on a phone, logged in; the one seat taken, one person waiting."""
+    app = make_app(IN_PERSON_CAPACITY=1)
+    add_organiser(app)
+    ids = [register(app, n=n, first_name="Alice", last_name=name) for n, name in enumerate(["Durand", "Martin"])]
+    settings = {"IN_PERSON_CAPACITY": 1, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+    with Gunicorn(tmp_path, settings, workers=1) as server:
+        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        log_in_browser(page, server.url, "/organisateurs/pointage")
+        expect(page.locator("h1")).to_have_text("Pointage des présents")
+        page.app = app
+        yield page, ids
+        context.close()
+
+
+def test_override_with_the_keyboard_keeps_focus_and_announces(door):
+    page, ids = door
+    waiting = ids[1]
+    status = page.locator("#statut")
+    before = status.element_handle()
+    expect(page.locator(f"#personne-{waiting}")).to_contain_text("Liste d’attente")
+    page.locator(f"#pointage-{waiting}").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#personne-{waiting}")).to_contain_text("Aucune place n’est libre en présentiel")
+    expect(status).to_contain_text("Alice Martin\u00a0: aucune place libre en présentiel, présence non enregistrée")
+    override = page.locator(f"#pointage-{waiting}")  # the same id: focus stays on the row's button
+    expect(override).to_have_text("Enregistrer hors jauge (la salle le permet) : Alice Martin".replace(" :", "\u00a0:"))
+    expect(override).to_be_focused(timeout=FOCUS_WAIT)
+    box = override.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # the long label wraps on the phone, no sideways scroll
+    settled(page)
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#personne-{waiting}")).to_contain_text("Présence enregistrée à")
+    expect(page.locator(f"#personne-{waiting}")).to_contain_text("Hors jauge")
+    expect(status).to_contain_text("place en présentiel attribuée hors jauge – 1 présent sur 2 attendus")
+    expect(page.locator("#compteur")).to_contain_text("(dont 1 hors jauge)")
+    expect(page.locator(f"#pointage-{waiting}")).to_be_focused(timeout=FOCUS_WAIT)
+    assert page.evaluate(SAME_ELEMENT, [before])
+    assert page.locator("[aria-live], [role=status]").count() == 1
+
+
+def test_walk_in_form_with_the_keyboard_when_no_seat_is_free(door):
+    page, _ids = door
+    page.get_by_role("link", name="Ajouter une personne non inscrite").click()
+    expect(page.locator("h1")).to_have_text("Ajouter une personne non inscrite")
+    page.locator("#first_name").focus()
+    page.keyboard.type("Paul")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Passant")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Mairie de Tulle")
+    page.keyboard.press("Enter")  # the e-mail is optional
+    alert = page.locator(".fr-alert--warning")
+    expect(alert).to_contain_text("Aucune place n’est libre en présentiel")
+    expect(alert).to_be_focused(timeout=FOCUS_WAIT)  # the reason is read first
+    expect(page.locator("#last_name")).to_have_value("Passant")  # nothing typed is lost
+    page.locator("#sur-place-hors-jauge").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Pointage des présents")
+    success = page.locator(".fr-alert--success")
+    expect(success).to_contain_text("Présence enregistrée pour Paul Passant (ajout sur place).")
+    expect(success).to_be_focused(timeout=FOCUS_WAIT)
+    row = page.locator("#resultats li", has_text="Passant")
+    expect(row).to_contain_text("Ajout sur place")
+    expect(row).to_contain_text("Hors jauge")
+    expect(row).to_contain_text("Présence enregistrée à")
+
+
+def test_dashboard_arrivals_follow_check_ins_silently(door):
+    page, ids = door
+    page.clock.install()  # the page's timers run only when the test moves this clock: no waiting, no race
+    page.goto(page.url.split("/organisateurs")[0] + "/organisateurs/")
+    arrivals = page.locator("#arrivees")
+    expect(arrivals).to_contain_text("0 / 1 arrivée")
+    status = page.locator("#statut")
+    before = status.element_handle()
+    with page.app.app_context():  # a volunteer checks someone in at the door meanwhile
+        db.session.execute(db.update(Registration).where(Registration.id == ids[0]).values(checked_in_at=db.func.now()))
+        db.session.commit()
+    page.clock.run_for("00:31")
+    expect(arrivals).to_contain_text("1 / 1 arrivée")
+    settled(page)
+    expect(status).to_have_text("")  # nothing read out: the figures wait where the reader finds them
+    assert page.evaluate(SAME_ELEMENT, [before])
+    assert page.locator("[aria-live], [role=status]").count() == 1
+    assert arrivals.evaluate("el => !el.closest('[aria-live], [role=status]')")
