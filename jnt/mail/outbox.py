@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import write
 from ..models import OutboxMessage, Registration, db, utcnow
-from . import smtp
+from . import broadcasts, smtp
 
 log = logging.getLogger(__name__)
 # Added to MAIL_MESSAGE_DEADLINE for the lease: recording the outcome may wait for the database.
@@ -151,6 +151,8 @@ def flush(limit: int = 200) -> Report:
             if row is None:
                 continue  # another worker has it
             try:
+                if row.broadcast_id is not None and not row.body_text and not broadcasts.compose(row):
+                    continue  # an organiser's message to someone who has cancelled since: nothing to send
                 carrier.send(smtp.build(row), f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}-{row.dedupe_key.split(':')[0]}")
             except Exception as exc:
                 _failed(row, exc, report)

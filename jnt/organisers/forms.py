@@ -1,11 +1,13 @@
-"""Forms of the organisers' area (login, confirmations, check-in buttons)."""
+"""Forms of the organisers' area (login, confirmations, check-in buttons, messages)."""
 
 from email_validator import EmailNotValidError
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
-from ..forms import normalise_email
+from ..forms import length, no_control_characters, normalise_email, text_field, visible_text
+from ..typography import french
+from .segments import DEFAULT, SEGMENTS
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -46,3 +48,41 @@ class ActionForm(FlaskForm):
     """Confirm an action on a registration, saying which state of it the page showed."""
 
     seen = HiddenField(validators=[Optional(), Length(max=64)])
+
+
+SUBJECT_MAX, BODY_MAX = 150, 10_000
+
+
+def _lines(value):
+    """The text as typed, with one kind of line break (browsers send CRLF) and no trailing blanks."""
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(value, str) else value
+
+
+class MessageForm(FlaskForm):
+    """A message to registrants: subject, text and segment (the thank-you message has its segment set)."""
+
+    subject = text_field("Objet", SUBJECT_MAX)
+    body = TextAreaField(
+        "Texte",
+        description=french(
+            "Chaque personne le reçoit précédé de « Bonjour » et de son prénom, et suivi de son lien "
+            "personnel de gestion et de la signature de l’équipe."
+        ),
+        filters=[_lines],
+        validators=[DataRequired(REQUIRED), length(BODY_MAX), no_control_characters(multiline=True), visible_text],
+    )
+    # Radio buttons written in organisers/messages.html; AnyOf, not RadioField, for a French error.
+    segment = StringField(
+        "Destinataires",
+        default=DEFAULT,
+        validators=[AnyOf(list(SEGMENTS), message="Choisissez les destinataires dans la liste.")],
+    )
+    # Which message: an ordinary one, or the thank-you after the day ("remerciement").
+    kind = HiddenField(validators=[DataRequired(), Regexp(r"^(message|remerciement)$")])
+
+
+class SendForm(MessageForm):
+    """The confirmation step: the same fields, sent once (form_key), to as many people as the preview showed."""
+
+    form_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+    count = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,9}$")])

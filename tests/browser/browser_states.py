@@ -74,6 +74,15 @@ def _organiser(path):
     return reach
 
 
+def _message_preview(page, url):
+    """Write a message as an organiser and ask for its preview (a POST answer: no URL to open)."""
+    _organiser("/organisateurs/messages")(page, url)
+    page.get_by_label("Objet").fill("Changement de salle")
+    page.locator("#body").fill("La plénière a lieu en salle B.\n\nÀ bientôt.")
+    page.get_by_role("button", name="Vérifier avant l’envoi").click()
+    page.get_by_role("heading", name="Vérifier avant l’envoi").wait_for()
+
+
 def _manage(suffix=""):
     """Register, then open the private management page (link read from the outbox e-mail)."""
 
@@ -109,4 +118,7 @@ STATES = {
     "organiser dashboard filtered": ("open", _organiser("/organisateurs/?mode=in_person&statut=waiting&q=a")),
     "organiser check-in": ("open", _organiser("/organisateurs/pointage")),
     "organiser sign-in sheet": ("open", _organiser("/organisateurs/pointage/emargement")),
+    "organiser messages": ("open", _organiser("/organisateurs/messages")),
+    "organiser thank-you message": ("open", _organiser("/organisateurs/messages/remerciement")),
+    "organiser message preview": ("open", _message_preview),
 }
