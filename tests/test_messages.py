@@ -10,6 +10,7 @@ from organisers_support import add_organiser, login, page_token, register
 from sqlalchemy import event, select, update
 
 from jnt.database import write
+from jnt.mail import outbox
 from jnt.models import AuditEntry, Broadcast, OutboxMessage, Registration, db, utcnow
 
 PAGE = "/organisateurs/messages"
@@ -295,3 +296,18 @@ def test_purge_deletes_the_messages_too(site, make_app):
     with later.app_context():
         assert db.session.scalars(select(Broadcast)).all() == []
     assert rows(later) == []
+
+
+@pytest.mark.both_databases
+def test_a_new_registration_is_confirmed_before_a_queued_message_is_sent(site):
+    app, client, _ids = site
+    client.post(PAGE + "/envoi", data=confirm_fields(preview(client, segment="tous")))
+    register(app, n=8)  # queued after the four message rows
+    server = SMTPServer().start()
+    try:
+        app.config.update(server.settings())
+        with app.app_context():
+            assert outbox.flush(limit=1).sent == 1
+        assert [m["To"] for m in server.messages] == ["personne8@example.org"]
+    finally:
+        server.stop()

@@ -52,14 +52,15 @@ def queue(key: str, registration: Registration, subject: str, text: str, html: s
 
 def _due(limit: int) -> list[int]:
     """Ids of the rows due now, those never tried first: a message that breaks the connection cannot
-    hold back the newer ones."""
+    hold back the newer ones. Then an attendee's own e-mails before organisers' messages: a
+    confirmation does not wait behind a message to a thousand people."""
     now = utcnow()
     ids = list(
         db.session.scalars(
             select(OutboxMessage.id)
             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
                    OutboxMessage.attempts < current_app.config["MAIL_MAX_ATTEMPTS"])
-            .order_by(OutboxMessage.attempts, OutboxMessage.id)
+            .order_by(OutboxMessage.attempts, OutboxMessage.broadcast_id.is_not(None), OutboxMessage.id)
             .limit(limit)
         )
     )  # fmt: skip

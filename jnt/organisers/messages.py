@@ -38,7 +38,8 @@ def _compose_page(form: MessageForm, status: int = 200):
     """The writing page, with each segment's count (the chosen one's also live, through htmx)."""
     follow_up = form.kind.data == broadcasts.FOLLOW_UP
     counts = segments.counts()
-    segment = _segment(form) if form.segment.data in segments.SEGMENTS else segments.DEFAULT
+    segment = _segment(form)
+    segment = segment if segment in segments.SEGMENTS else segments.DEFAULT
     context = {
         "form": form,
         "follow_up": follow_up,

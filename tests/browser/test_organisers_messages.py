@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from server import Gunicorn
 from sqlalchemy import select
 
-from jnt.models import OutboxMessage, db
+from jnt.models import Broadcast, OutboxMessage, db
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,3 +38,7 @@ def test_count_follows_the_segment_then_the_message_is_queued_once(tmp_path, mak
     with app.app_context():
         queued = db.session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.broadcast_id.is_not(None)))
         assert sorted(queued) == ["personne1@example.org", "personne2@example.org"]
+        # The text went through the preview's hidden field and came back with its blank line.
+        assert (
+            db.session.scalars(select(Broadcast.body)).one() == "Des places pourraient se libérer.\n\n<b>À bientôt</b>"
+        )
