@@ -88,9 +88,10 @@ def when_ready(server):
     """In the master, before any worker is forked: warm the preloaded app, then tell systemd it is ready.
 
     Whatever is done here is inherited by every worker, so one started by recycling does not pay
-    for it again: the app's templates are compiled, the event page is rendered (ops.warm), and the objects made so far are frozen out of
-    the garbage collector's passes, which would otherwise write to (and so copy) every memory page
-    a worker shares with the master, while it serves and again when it exits.
+    for it again: the app's templates are compiled, the event page is rendered in every variant
+    (ops.warm), and the objects made so far are frozen out of the garbage collector's passes,
+    which would otherwise write to (and so copy) every memory page a worker shares with the
+    master, while it serves and again when it exits.
 
     systemd learns which process is the master (Type=notify, NotifyAccess=all): after a USR2 upgrade,
     the new one, once it has built the app; one that fails leaves the old one in charge.

@@ -128,9 +128,12 @@ DEFAULTS = {
     # any, prefixes every link. Not on loopback = "in production" for the checks of this module.
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # After the day, the event page says it took place and links to the replay (REPLAY_URL) and the slides
-    # (SLIDES_URL) when these are set (http(s) URLs). None: no link.
+    # (SLIDES_URL) when these are set (http(s) URLs). None: no link. The organisers' thank-you message to
+    # the people who came (/organisateurs/messages/remerciement) adds these two and the satisfaction
+    # survey (SURVEY_URL), each only when set, and always the person's own attestation link.
     "REPLAY_URL": None,
     "SLIDES_URL": None,
+    "SURVEY_URL": None,
     # Video-conference link for remote attendees (their e-mails and calendar file); unset: "the link will
     # follow".
     "VISIO_URL": None,
@@ -254,7 +257,7 @@ def check(app: Flask) -> None:
         if not isinstance(cfg[name], int) or isinstance(cfg[name], bool) or cfg[name] < 1:
             raise ConfigError(f"{name} : entier strictement positif attendu ({cfg[name]!r})")
     check_contact(cfg)
-    for name in ("REPLAY_URL", "SLIDES_URL"):
+    for name in ("REPLAY_URL", "SLIDES_URL", "SURVEY_URL"):
         value = cfg[name]
         if value is not None and (not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https")):
             raise ConfigError(f"{name} : adresse http(s) complète attendue ({value!r})")

@@ -141,6 +141,23 @@ class ThrottleEvent(db.Model):
     __table_args__ = (Index("ix_throttle_lookup", "scope", "key", "at"), NEVER_REUSE_IDS)
 
 
+class Broadcast(db.Model):
+    """An organiser's message to a segment of registrants: stored once, rendered per recipient when sent."""
+
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The random key of the confirmation form that sent it: the same form sent twice is one message.
+    form_key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    segment: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("organisers.id", ondelete="SET NULL"))
+    recipients: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+
 class OutboxMessage(db.Model):
     """An e-mail waiting to be delivered; written in the same transaction as its cause."""
 
@@ -154,6 +171,9 @@ class OutboxMessage(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     ics: Mapped[str | None] = mapped_column(Text)
+    # An organiser's message: the bodies stay empty until the row is first claimed for sending,
+    # when they are rendered for this recipient (so queuing a thousand is one INSERT ... SELECT).
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, update
 
 from . import clock
 from .database import write
-from .models import IN_PERSON_COUNTER, OutboxMessage, Registration, SeatCounter, db
+from .models import IN_PERSON_COUNTER, Broadcast, OutboxMessage, Registration, SeatCounter, db
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,9 @@ def purge() -> int | None:
         return None
     with write():
         deleted = db.session.execute(delete(Registration)).rowcount
-        # Queued and sent e-mails hold names and addresses too.
+        # Queued and sent e-mails hold names and addresses too, and organisers' messages what they typed.
         db.session.execute(delete(OutboxMessage))
+        db.session.execute(delete(Broadcast))
         db.session.execute(update(SeatCounter).where(SeatCounter.name == IN_PERSON_COUNTER).values(taken=0))
     return deleted
 

@@ -17,6 +17,8 @@ ORGANISER_FORMS = {
     "organisers.actions.perform",
     "organisers.checkin.toggle",
     "organisers.walk_ins.add",
+    "organisers.messages.preview",
+    "organisers.messages.send",
 }
 
 
@@ -146,6 +148,11 @@ def test_organiser_forms_over_https(crowd):
     with app.app_context():
         added = db.session.scalars(select(Registration).filter_by(walk_in=True).order_by(Registration.id)).all()
         assert [(r.last_name, r.over_capacity) for r in added] == [("Dupuis", False), ("Durel", True)]
+    # A message to everybody: the preview, then the send.
+    organiser.get("/organisateurs/messages")
+    preview = organiser.submit("/apercu", {"subject": "Salle", "body": "Salle B.", "segment": "tous"})
+    assert preview.status_code == 200
+    assert organiser.submit("/envoi").status_code == 303
     organiser.get("/organisateurs/")
     response = organiser.submit("/deconnexion")
     assert response.status_code == 303 and response.headers["Location"] == "/organisateurs/connexion"

@@ -59,7 +59,7 @@ def test_the_evening_before_the_end_registration_closed_notice_stays(make_app):
     assert "Inscriptions closes" in text and "La journée a eu lieu" not in text
 
 
-@pytest.mark.parametrize("setting", ["REPLAY_URL", "SLIDES_URL"])
+@pytest.mark.parametrize("setting", ["REPLAY_URL", "SLIDES_URL", "SURVEY_URL"])
 def test_follow_up_links_must_be_web_addresses(make_app, setting):
     with pytest.raises(ConfigError, match=setting):
         make_app(**{setting: "javascript:alert(1)"})

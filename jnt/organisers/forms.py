@@ -1,11 +1,13 @@
-"""Forms of the organisers' area (login, confirmations, check-in buttons, walk-ins)."""
+"""Forms of the organisers' area (login, confirmations, check-in buttons, walk-ins, messages)."""
 
 from email_validator import EmailNotValidError
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
 
-from ..forms import length, normalise_email, text_field
+from ..forms import length, no_control_characters, normalise_email, text_field, visible_text
+from ..typography import french
+from .segments import DEFAULT, SEGMENTS
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -70,3 +72,41 @@ class WalkInForm(FlaskForm):
         if address is None:
             raise ValidationError("Saisissez une adresse e-mail valide, par exemple nom@domaine.fr, ou laissez vide.")
         field.data = address
+
+
+SUBJECT_MAX, BODY_MAX = 150, 10_000
+
+
+def _lines(value):
+    """The text as typed, with one kind of line break (browsers send CRLF) and no trailing blanks."""
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(value, str) else value
+
+
+class MessageForm(FlaskForm):
+    """A message to registrants: subject, text and segment (the thank-you message has its segment set)."""
+
+    subject = text_field("Objet", SUBJECT_MAX)
+    body = TextAreaField(
+        "Texte",
+        description=french(
+            "Chaque personne le reçoit précédé de « Bonjour » et de son prénom, et suivi de son lien "
+            "personnel de gestion et de la signature de l’équipe."
+        ),
+        filters=[_lines],
+        validators=[DataRequired(REQUIRED), length(BODY_MAX), no_control_characters(multiline=True), visible_text],
+    )
+    # Radio buttons written in organisers/messages.html; AnyOf, not RadioField, for a French error.
+    segment = StringField(
+        "Destinataires",
+        default=DEFAULT,
+        validators=[AnyOf(list(SEGMENTS), message="Choisissez les destinataires dans la liste.")],
+    )
+    # Which message: an ordinary one, or the thank-you after the day ("remerciement").
+    kind = HiddenField(validators=[DataRequired(), Regexp(r"^(message|remerciement)$")])
+
+
+class SendForm(MessageForm):
+    """The confirmation step: the same fields, sent once (form_key), to as many people as the preview showed."""
+
+    form_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+    count = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,9}$")])

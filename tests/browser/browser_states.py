@@ -84,6 +84,15 @@ def _walk_in_refused(page, url):
     page.locator("#sur-place-hors-jauge").wait_for()
 
 
+def _message_preview(page, url):
+    """Write a message as an organiser and ask for its preview (a POST answer: no URL to open)."""
+    _organiser("/organisateurs/messages")(page, url)
+    page.get_by_label("Objet").fill("Changement de salle")
+    page.locator("#body").fill("La plénière a lieu en salle B.\n\nÀ bientôt.")
+    page.get_by_role("button", name="Vérifier avant l’envoi").click()
+    page.get_by_role("heading", name="Vérifier avant l’envoi").wait_for()
+
+
 def _manage(suffix=""):
     """Register, then open the private management page (link read from the outbox e-mail)."""
 
@@ -122,4 +131,7 @@ STATES = {
     "organiser walk-in form": ("open", _organiser("/organisateurs/pointage/sur-place")),
     "organiser walk-in no seat": ("full", _walk_in_refused),
     "organiser arrivals": ("open", _organiser("/organisateurs/pointage/arrivees")),
+    "organiser messages": ("open", _organiser("/organisateurs/messages")),
+    "organiser thank-you message": ("open", _organiser("/organisateurs/messages/remerciement")),
+    "organiser message preview": ("open", _message_preview),
 }
