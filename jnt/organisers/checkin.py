@@ -6,9 +6,9 @@ from sqlalchemy import func, select, update
 from .. import collation
 from ..database import write
 from ..htmx import page_or_fragment
-from ..models import CONFIRMED, IN_PERSON, Registration, db, utcnow
+from ..models import CONFIRMED, IN_PERSON, Registration, Role, db, utcnow
 from . import audit
-from .auth import login_required
+from .auth import requires
 from .dashboard import search_text
 
 bp = Blueprint("checkin", __name__, url_prefix="/pointage")
@@ -40,7 +40,7 @@ def _query_text() -> str:
 
 
 @bp.get("")
-@login_required
+@requires(Role.ACCUEIL)
 def index():
     """The phone-first check-in page; htmx gets only the result list while typing."""
     q = _query_text()
@@ -49,7 +49,7 @@ def index():
 
 
 @bp.post("/<int:registration_id>/<any(present, absent):mark>")
-@login_required
+@requires(Role.ACCUEIL)
 def toggle(registration_id: int, mark: str):
     """Mark present (or undo) with a single UPDATE, so concurrent check-ins never overwrite each other."""
     value = utcnow() if mark == "present" else None
@@ -75,7 +75,7 @@ def toggle(registration_id: int, mark: str):
 
 
 @bp.get("/emargement")
-@login_required
+@requires(Role.ACCUEIL)
 def sheet():
     """The printable sign-in sheet: confirmed in-person attendees sorted by last name."""
     return render_template("organisers/sign_in_sheet.html", people=expected())

@@ -28,13 +28,19 @@ class LoginForm(FlaskForm):
         "Adresse e-mail",
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
         validators=[DataRequired(REQUIRED), Length(max=254)],
-        render_kw={"autocomplete": "username", "spellcheck": "false"},
+        render_kw={"autocomplete": "username", "spellcheck": "false", "inputmode": "email"},
     )
     password = PasswordField(
         "Mot de passe",
         validators=[DataRequired(REQUIRED), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
+    next = HiddenField(validators=[Optional(), Length(max=300)])
+
+
+class ProConnectForm(FlaskForm):
+    """The "S'identifier avec ProConnect" button, carrying the page to go back to after the sign-in."""
+
     next = HiddenField(validators=[Optional(), Length(max=300)])
 
 
