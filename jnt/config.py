@@ -123,11 +123,11 @@ DEFAULTS = {
     "LOGIN_WINDOW_MINUTES": 60,
     # Organisers' sign-in with ProConnect (OpenID Connect), offered on the login page when all three are set:
     # OIDC_ISSUER, the provider's issuer URL, whose /.well-known/openid-configuration is read (ProConnect:
-    # https://<its domain>/api/v2), and the client id and secret ProConnect gave this site. The secret
-    # belongs in instance/config.py or the environment (JNT_OIDC_CLIENT_SECRET), never in git; it is never
-    # logged and check-config masks it. Give ProConnect these two addresses: the return after sign-in,
-    # PUBLIC_URL + /organisateurs/connexion/proconnect/retour, and after logout,
-    # PUBLIC_URL + /organisateurs/deconnexion/proconnect. None: password accounts only.
+    # https://<its domain>/api/v2), and the client id (OIDC_CLIENT_ID) and secret (OIDC_CLIENT_SECRET)
+    # ProConnect gave this site. The secret belongs in instance/config.py or the environment
+    # (JNT_OIDC_CLIENT_SECRET), never in git; it is never logged and check-config masks it. Give ProConnect
+    # these two addresses: the return after sign-in, PUBLIC_URL + /organisateurs/connexion/proconnect/retour,
+    # and after logout, PUBLIC_URL + /organisateurs/deconnexion/proconnect. None: password accounts only.
     "OIDC_ISSUER": None,
     "OIDC_CLIENT_ID": None,
     "OIDC_CLIENT_SECRET": None,

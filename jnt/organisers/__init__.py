@@ -33,4 +33,6 @@ def init_app(app: Flask) -> None:
     proconnect.init_app(app)
     # The menu shows only what the account's role may use.
     app.jinja_env.globals.update(organiser_may=auth.may, logout_form=ConfirmForm)
+    # The privacy notice names ProConnect as the organisers' identity provider when it is set up.
+    app.jinja_env.globals["proconnect_enabled"] = proconnect.enabled
     auth.decoy_hash()  # computed once per process, so no login pays for it

@@ -171,7 +171,7 @@ def end_session(id_token: str):
     state = secrets.token_urlsafe(32)
     try:
         found = _client().create_logout_url(
-            post_logout_redirect_uri=public_url(".logged_out"), id_token_hint=id_token, state=state
+            post_logout_redirect_uri=public_url("organisers.proconnect.logged_out"), id_token_hint=id_token, state=state
         )
     except (*FAILURES, RuntimeError) as exc:
         current_app.logger.warning("Déconnexion ProConnect impossible : %s", type(exc).__name__)
