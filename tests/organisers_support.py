@@ -64,4 +64,4 @@ def log_in_browser(page, base_url: str, target: str = "") -> None:
     page.goto(base_url + "/organisateurs/connexion" + (f"?suivant={target}" if target else ""))
     page.fill("#email", EMAIL)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#connexion-mot-de-passe button[type=submit]")

@@ -107,6 +107,10 @@ def test_organiser_pages(make_app):
     token = page_token(client.get("/organisateurs/pointage").text)
     marked = client.post(f"/organisateurs/pointage/{ids[0]}/present", data={"csrf_token": token}, headers=HTMX)
     found += check("pointage", visible_text(marked.text))
+    # With ProConnect set up: its button on the login page, its paragraph in the privacy notice.
+    issuer = {"OIDC_ISSUER": "https://proconnect.example.invalid", "OIDC_CLIENT_ID": "i", "OIDC_CLIENT_SECRET": "s"}
+    proconnect = make_app(**issuer).test_client()
+    found += pages(proconnect, ["/organisateurs/connexion", "/donnees-personnelles"])
     assert found == [], "\n".join(found)
 
 
