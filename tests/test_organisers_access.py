@@ -99,6 +99,17 @@ def test_accueil_login_lands_on_check_in_even_when_asked_for_the_dashboard(app):
     assert client.post(LOGIN, data=data).headers["Location"] == "/organisateurs/pointage"
 
 
+def test_accueil_sees_the_accessibility_needs_of_people_at_the_door(app):
+    register(app, n=1, accessibility_needs="Boucle magnétique <b>svp</b>")
+    add_organiser(app, email=ACCUEIL, role="accueil")
+    client = app.test_client()
+    login(client, email=ACCUEIL)
+    page = client.get("/organisateurs/pointage", query_string={"q": "Nom1"}).text
+    assert "Besoins d’accessibilité" in page and "Boucle magnétique &lt;b&gt;svp&lt;/b&gt;" in page
+    # Not on the sheet the attendees sign, where the others would read it.
+    assert "Boucle" not in client.get("/organisateurs/pointage/emargement").text
+
+
 def test_role_change_applies_at_the_next_request(app):
     add_organiser(app)
     client = app.test_client()
