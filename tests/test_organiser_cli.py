@@ -154,3 +154,10 @@ def test_password_login_refused_for_a_proconnect_account(app):
     for password in ("", "jnt-decoy-password", PASSWORD):
         assert login(client, email="agent@example.gouv.fr", password=password).status_code in (401, 422)
     assert client.get("/organisateurs/").status_code == 303
+
+
+def test_organiser_password_refused_for_a_proconnect_account(app, runner):
+    add_organiser(app, email="agent@example.gouv.fr", proconnect=True)
+    result = runner.invoke(args=["organiser", "password", "agent@example.gouv.fr"], input=PASSWORD + "\n")
+    assert result.exit_code == 1 and "ProConnect" in result.output
+    assert stored(app)[0].password_hash is None

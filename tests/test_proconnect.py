@@ -216,7 +216,34 @@ def test_login_page_offers_the_button_only_when_set_up(pc_app, app):
     assert 'href="https://www.proconnect.gouv.fr/"' in page
     plain = app.test_client().get(LOGIN).text
     assert "ProConnect" not in plain and "css/proconnect" not in plain
-    assert app.test_client().post(LOGIN + "/proconnect").status_code in (400, 404)
+    client = app.test_client()
+    token = csrf_token(client.get(LOGIN).text)
+    assert client.post(LOGIN + "/proconnect", data={"csrf_token": token}).status_code == 404
+    assert client.get(LOGIN + "/proconnect/retour?code=x&state=y").status_code == 404
+
+
+def test_provider_down_gives_a_french_page(make_app):
+    from server import free_port
+
+    app = make_app(OIDC_ISSUER=f"http://localhost:{free_port()}", OIDC_CLIENT_ID="i", OIDC_CLIENT_SECRET="s")
+    client = app.test_client()
+    response = client.post(LOGIN + "/proconnect", data={"csrf_token": csrf_token(client.get(LOGIN).text)})
+    assert response.status_code == 502 and "ProConnect n’a pas abouti" in response.text
+
+
+def test_logout_after_proconnect_was_unset_stays_local(make_app, provider):
+    app = make_app(**provider.settings())
+    add_organiser(app, email=AGENT, proconnect=True)
+    client = app.test_client()
+    sign_in(client, provider)
+    # The same browser, after a restart of the site without ProConnect.
+    plain_client = make_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"]).test_client()
+    name = app.config["SESSION_COOKIE_NAME"]
+    plain_client.set_cookie(name, client.get_cookie(name).value)
+    page = plain_client.get("/organisateurs/")
+    response = plain_client.post("/organisateurs/deconnexion", data={"csrf_token": page_token(page.text)})
+    assert response.status_code == 303 and response.headers["Location"] == LOGIN
+    assert stored(app, OrganiserSession) == []
 
 
 def test_csp_lets_forms_lead_to_proconnect_only_when_set_up(pc_app, app, provider):

@@ -136,6 +136,8 @@ def password(email: str) -> None:
     found = account(email)
     if found is None or found.deactivated_at is not None:
         raise click.ClickException(refused)
+    if found.proconnect:
+        raise click.ClickException(f"{email} se connecte avec ProConnect, sans mot de passe")
     password_hash = new_password_hash()  # typed before the write lock is taken
     with write():
         found = account(email)

@@ -168,6 +168,8 @@ def _verified_jwt(client, text: str, metadata: dict) -> dict:
 
 def end_session(id_token: str):
     """After the local logout: the browser goes to ProConnect's end-session endpoint, then back here."""
+    if not enabled():  # set up when this session opened, not any more
+        return redirect(url_for("organisers.auth.login"), 303)
     state = secrets.token_urlsafe(32)
     try:
         found = _client().create_logout_url(
