@@ -43,10 +43,15 @@ def home(organiser: Organiser) -> str:
     return url_for("organisers.dashboard" if organiser.role == Role.ORGANISATION else "organisers.checkin.index")
 
 
+def permits(organiser: Organiser, role: Role) -> bool:
+    """Whether this account holds the role a view declares (organisation holds both)."""
+    return role == Role.ACCUEIL or organiser.role == Role.ORGANISATION
+
+
 def may(organiser: Organiser, endpoint: str) -> bool:
     """Whether this account may use the organiser view of this endpoint (False for an unknown one)."""
     role = getattr(current_app.view_functions.get(endpoint), "required_role", None)
-    return role is not None and (role == Role.ACCUEIL or organiser.role == Role.ORGANISATION)
+    return role is not None and permits(organiser, role)
 
 
 def landing(target: str | None, organiser: Organiser) -> str:
@@ -95,7 +100,7 @@ def requires(role: Role):
             if organiser is None:
                 return _to_login()
             g.organiser = organiser
-            if role == Role.ORGANISATION and organiser.role != Role.ORGANISATION:
+            if not permits(organiser, role):
                 return render_error(403, "Accès refusé", FORBIDDEN)
             return view(*args, **kwargs)
 
