@@ -34,6 +34,7 @@ class Provider:
         self.userinfo_jwt = True
         self.authorize_requests: list[dict] = []
         self.userinfo_types: list[str] = []
+        self.token_auth: list[str] = []
 
     def settings(self) -> dict:
         """The site's settings for this provider."""
@@ -75,6 +76,10 @@ def strict_app(provider: Provider) -> flask.Flask:
                 return "Y000400 : Bad Request Exception", 400
         if flask.request.path == "/oauth2/end_session" and set(args) != END_SESSION:
             return "Y000400 : Bad Request Exception", 400
+        if flask.request.path == "/oauth2/token":
+            # How the client authenticated: its secret in the body (ProConnect's documented way), or not.
+            body = "client_secret" in flask.request.form and "Authorization" not in flask.request.headers
+            provider.token_auth.append("body" if body else "other")
         return None
 
     @app.after_request

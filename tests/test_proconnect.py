@@ -28,6 +28,7 @@ def pc_app(make_app, provider):
     provider.userinfo_jwt = True
     provider.authorize_requests.clear()
     provider.userinfo_types.clear()
+    provider.token_auth.clear()
     return make_app(**provider.settings())
 
 
@@ -65,6 +66,7 @@ def test_allowed_agent_gets_in_and_is_bound_to_the_sub(pc_app, provider):
     assert response.status_code == 303 and response.headers["Location"] == "/organisateurs/"
     assert client.get("/organisateurs/").status_code == 200
     assert provider.userinfo_types == ["application/jwt"]  # ProConnect's form, checked with the provider's key
+    assert provider.token_auth == ["body"]  # the secret in the token request's body, as ProConnect documents
     [account] = stored(pc_app, Organiser)
     assert account.oidc_sub == SUB
     [row] = stored(pc_app, OrganiserSession)

@@ -61,7 +61,8 @@ def init_app(app: Flask) -> None:
         client_id=app.config["OIDC_CLIENT_ID"],
         client_secret=app.config["OIDC_CLIENT_SECRET"],
         server_metadata_url=app.config["OIDC_ISSUER"].rstrip("/") + "/.well-known/openid-configuration",
-        client_kwargs={"scope": SCOPE, "default_timeout": TIMEOUT},
+        # ProConnect's documentation has the secret sent in the token request's body.
+        client_kwargs={"scope": SCOPE, "default_timeout": TIMEOUT, "token_endpoint_auth_method": "client_secret_post"},
     )
     app.extensions["jnt_proconnect"] = oauth.create_client(NAME)
 
