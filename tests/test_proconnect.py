@@ -144,6 +144,18 @@ def test_tampered_state_is_refused(pc_app, provider):
     assert other.get(local(back)).status_code == 400 and other.get("/organisateurs/").status_code == 303
 
 
+def test_only_the_latest_press_of_the_button_is_valid(pc_app, provider):
+    add_organiser(pc_app, email=AGENT, proconnect=True)
+    provider.set_user(SUB, email=AGENT)
+    client = pc_app.test_client()
+    first = start(client)
+    for _ in range(30):  # abandoned attempts do not grow the cookie
+        latest = start(client)
+    assert len(client.get_cookie(pc_app.config["SESSION_COOKIE_NAME"]).value) < 1000
+    assert client.get(local(provider.authorize(first, SUB))).status_code == 400
+    assert client.get(local(provider.authorize(latest, SUB))).status_code == 303
+
+
 def test_tampered_nonce_is_refused(pc_app, provider):
     add_organiser(pc_app, email=AGENT, proconnect=True)
     client = pc_app.test_client()

@@ -93,6 +93,9 @@ def start():
     except FAILURES as exc:
         current_app.logger.warning("ProConnect injoignable : %s", type(exc).__name__)
         return auth.login_page(status=502, error=UNAVAILABLE)
+    # Only the latest attempt stays valid: presses never taken to the end do not pile up in the cookie.
+    for key in [k for k in session if k.startswith(f"_state_{NAME}_")]:
+        del session[key]
     client.save_authorize_data(redirect_uri=public_url(".callback"), **found)
     session[NEXT_KEY] = auth.safe_next(form.next.data)
     return redirect(found["url"], 303)
