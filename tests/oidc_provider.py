@@ -32,6 +32,7 @@ class Provider:
     def __init__(self, port: int):
         self.url = f"http://localhost:{port}"
         self.userinfo_jwt = True
+        self.forge_userinfo = False
         self.authorize_requests: list[dict] = []
         self.userinfo_types: list[str] = []
         self.token_auth: list[str] = []
@@ -90,7 +91,9 @@ def strict_app(provider: Provider) -> flask.Flask:
             key = RSAKey.import_key(flask.g.oidc_provider_mock_storage.jwk.as_dict(is_private=True))
             claims = {**response.get_json(), "iss": flask.request.host_url.rstrip("/"), "aud": CLIENT_ID}
             header = {"alg": "RS256", **({"kid": key.kid} if key.kid else {})}
-            response.set_data(jwt.encode(header, claims, key))
+            # A forger's key under the provider's key id: the signature must not verify.
+            signer = RSAKey.generate_key(2048) if provider.forge_userinfo else key
+            response.set_data(jwt.encode(header, claims, signer))
             response.mimetype = "application/jwt"
         provider.userinfo_types.append(response.mimetype)
         return response

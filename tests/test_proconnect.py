@@ -25,7 +25,7 @@ def provider():
 
 @pytest.fixture
 def pc_app(make_app, provider):
-    provider.userinfo_jwt = True
+    provider.userinfo_jwt, provider.forge_userinfo = True, False
     provider.authorize_requests.clear()
     provider.userinfo_types.clear()
     provider.token_auth.clear()
@@ -82,6 +82,14 @@ def test_json_userinfo_is_read_too(pc_app, provider):
     response = sign_in(client, provider, next_page="/organisateurs/pointage/emargement")
     assert response.headers["Location"] == "/organisateurs/pointage/emargement"
     assert provider.userinfo_types == ["application/json"]
+
+
+def test_userinfo_jwt_not_signed_by_the_provider_is_refused(pc_app, provider):
+    provider.forge_userinfo = True
+    add_organiser(pc_app, email=AGENT, proconnect=True)
+    client = pc_app.test_client()
+    assert sign_in(client, provider).status_code == 400
+    assert client.get("/organisateurs/").status_code == 303 and stored(pc_app, OrganiserSession) == []
 
 
 def test_only_parameters_proconnect_accepts_are_sent(pc_app, provider):
