@@ -63,6 +63,11 @@
 # MAIL_PASSWORD = "..."
 # MAIL_DEFAULT_SENDER = "Journée Numérique & Territoires <ne-pas-repondre@example.org>"
 
+# Organisers' sign-in with ProConnect: all three, or none (password accounts only).
+# OIDC_ISSUER = "https://<domaine ProConnect>/api/v2"
+# OIDC_CLIENT_ID = "..."
+# OIDC_CLIENT_SECRET = "..."
+
 # The app's log level (stderr): INFO shows logins, exports and organiser actions.
 # LOG_LEVEL = "INFO"
 

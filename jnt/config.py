@@ -121,6 +121,16 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 100,
     "LOGIN_MAX_ACCOUNTS_PER_ADDRESS": 10,
     "LOGIN_WINDOW_MINUTES": 60,
+    # Organisers' sign-in with ProConnect (OpenID Connect), offered on the login page when all three are set:
+    # OIDC_ISSUER, the provider's issuer URL, whose /.well-known/openid-configuration is read (ProConnect:
+    # https://<its domain>/api/v2), and the client id (OIDC_CLIENT_ID) and secret (OIDC_CLIENT_SECRET)
+    # ProConnect gave this site. The secret belongs in instance/config.py or the environment
+    # (JNT_OIDC_CLIENT_SECRET), never in git; it is never logged and check-config masks it. Give ProConnect
+    # these two addresses: the return after sign-in, PUBLIC_URL + /organisateurs/connexion/proconnect/retour,
+    # and after logout, PUBLIC_URL + /organisateurs/deconnexion/proconnect. None: password accounts only.
+    "OIDC_ISSUER": None,
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
     # Registrations per page in the organisers' list (the dashboard).
     "ORGANISER_PAGE_SIZE": 50,
     # The site's public address, to set in production: every absolute link (canonical, og:url, JSON-LD,
@@ -261,6 +271,7 @@ def check(app: Flask) -> None:
         value = cfg[name]
         if value is not None and (not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https")):
             raise ConfigError(f"{name} : adresse http(s) complète attendue ({value!r})")
+    check_oidc(cfg)
     hosts = cfg["TRUSTED_HOSTS"]
     if hosts is not None and (
         not isinstance(hosts, list | tuple) or not hosts or not all(isinstance(h, str) and h for h in hosts)
@@ -273,6 +284,22 @@ def check(app: Flask) -> None:
             raise ConfigError(f"{name} : nombre positif ou nul attendu ({cfg[name]!r})")
     if not Path(cfg["EVENT_FILE"]).is_file():
         raise ConfigError(f"EVENT_FILE : fichier introuvable ({cfg['EVENT_FILE']})")
+
+
+OIDC_SETTINGS = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET")
+
+
+def check_oidc(cfg) -> None:
+    """ProConnect: the three settings together or none; the issuer an http(s) URL. Never quotes the secret."""
+    given = [name for name in OIDC_SETTINGS if cfg.get(name)]
+    if given and len(given) < len(OIDC_SETTINGS):
+        missing = ", ".join(name for name in OIDC_SETTINGS if name not in given)
+        raise ConfigError(
+            f"ProConnect : {missing} manquant (OIDC_ISSUER, OIDC_CLIENT_ID et OIDC_CLIENT_SECRET vont ensemble)"
+        )
+    issuer = cfg.get("OIDC_ISSUER")
+    if issuer and (not isinstance(issuer, str) or urlsplit(issuer).scheme not in ("http", "https")):
+        raise ConfigError(f"OIDC_ISSUER : adresse http(s) complète attendue ({issuer!r})")
 
 
 def in_production(cfg) -> bool:

@@ -1,6 +1,7 @@
 """The tables: SQLAlchemy models with their invariants (checks, unique keys, ids never reused)."""
 
 import datetime as dt
+import enum
 from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
@@ -80,17 +81,37 @@ class Registration(db.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+class Role(enum.StrEnum):
+    """What an organiser account may do: everything, or only welcome people at the door."""
+
+    ORGANISATION = "organisation"
+    ACCUEIL = "accueil"
+
+    @property
+    def label(self) -> str:
+        return {"organisation": "Organisation (tout l’espace)", "accueil": "Accueil (pointage et émargement)"}[self]
+
+
 class Organiser(db.Model):
-    """An organiser account (created on the command line only)."""
+    """An organiser account (created on the command line only): a password, or ProConnect."""
 
     __tablename__ = "organisers"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None for an account that signs in with ProConnect only.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Accounts are deactivated, never deleted: the audit log keeps saying who did what.
     deactivated_at: Mapped[dt.datetime | None]
-    __table_args__ = (NEVER_REUSE_IDS,)
+    role: Mapped[str] = mapped_column(String(20), default="organisation", server_default="organisation")
+    # Allowed to sign in with ProConnect; bound to the provider's subject (`sub`) at the first sign-in,
+    # which identifies the agent from then on (the e-mail only admits them the first time).
+    proconnect: Mapped[bool] = mapped_column(default=False, server_default=false())
+    oidc_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
+    __table_args__ = (
+        CheckConstraint("role IN ('organisation', 'accueil')", name="role_known"),
+        NEVER_REUSE_IDS,
+    )
 
 
 class OrganiserSession(db.Model):

@@ -1,27 +1,47 @@
 """Security headers on every response, the session cookie's flags, and trusted proxies."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-# No 'unsafe-inline' / 'unsafe-eval': htmx is configured by a meta tag, its styles live in jnt.css.
-# img-src data: for the DSFR's inline SVG icons (background and mask images in its CSS).
-CSP = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "object-src 'none'",
-        "base-uri 'none'",
+from .config import OIDC_SETTINGS
+
+
+def csp(form_targets: tuple[str, ...] = ()) -> str:
+    """The Content-Security-Policy; `form_targets`: other origins a form's POST may be redirected to.
+
+    No 'unsafe-inline' / 'unsafe-eval': htmx is configured by a meta tag, its styles live in jnt.css.
+    img-src data: for the DSFR's inline SVG icons (background and mask images in its CSS) and the
+    ProConnect button's image. Chromium applies form-action to the redirects that follow a form's POST too.
+    """
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            " ".join(("form-action 'self'", *form_targets)),
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+        )
     )
-)
-HEADERS = (
-    ("Content-Security-Policy", CSP),
+
+
+def form_targets(cfg) -> tuple[str, ...]:
+    """Origins our forms lead to: ProConnect's, when it is set up (sign-in button, and logout's end-session)."""
+    if not all(cfg.get(name) for name in OIDC_SETTINGS):
+        return ()
+    issuer = urlsplit(cfg["OIDC_ISSUER"])
+    return (f"{issuer.scheme}://{issuer.netloc}",)
+
+
+CSP = csp()
+OTHER_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     # Sends the origin on same-origin HTTPS posts, so Flask-WTF's referrer check keeps working.
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
@@ -39,15 +59,16 @@ class SecurityHeaders:
     static files before Flask sees the request.
     """
 
-    def __init__(self, wsgi_app):
+    def __init__(self, wsgi_app, policy: str = CSP):
         self.wsgi_app = wsgi_app
+        self.headers = (("Content-Security-Policy", policy), *OTHER_HEADERS)
 
     def __call__(self, environ, start_response):
         https = environ.get("wsgi.url_scheme") == "https"
 
         def start(status, headers, exc_info=None):
             present = {name.lower() for name, _ in headers}
-            extra = [h for h in HEADERS if h[0].lower() not in present]
+            extra = [h for h in self.headers if h[0].lower() not in present]
             if https:
                 extra.append(HSTS)
             return start_response(status, [*headers, *extra], exc_info)
@@ -78,7 +99,7 @@ class SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     """Wrap the WSGI app (call last, after other middlewares) and set the session interface."""
     app.session_interface = SessionInterface()
-    app.wsgi_app = SecurityHeaders(app.wsgi_app)
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, csp(form_targets(app.config)))
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
         # Outermost. Only the headers the documented nginx block overwrites are believed: the client's

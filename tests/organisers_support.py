@@ -13,9 +13,10 @@ PASSWORD = "un mot de passe assez long"
 EMAIL = "orga@example.org"
 
 
-def add_organiser(app, email: str = EMAIL, password: str = PASSWORD) -> None:
-    """Create an account through the real CLI command (password piped on stdin)."""
-    result = app.test_cli_runner().invoke(args=["organiser", "add", email], input=password + "\n")
+def add_organiser(app, email: str = EMAIL, password: str = PASSWORD, role: str = "", proconnect: bool = False) -> None:
+    """Create an account through the real CLI command (password piped on stdin; none for ProConnect)."""
+    args = ["organiser", "add", email, *(["--role", role] if role else []), *(["--proconnect"] if proconnect else [])]
+    result = app.test_cli_runner().invoke(args=args, input="" if proconnect else password + "\n")
     assert result.exit_code == 0, result.output
 
 
@@ -63,4 +64,4 @@ def log_in_browser(page, base_url: str, target: str = "") -> None:
     page.goto(base_url + "/organisateurs/connexion" + (f"?suivant={target}" if target else ""))
     page.fill("#email", EMAIL)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#connexion-mot-de-passe button[type=submit]")

@@ -1,5 +1,6 @@
 """Every form of the site works over HTTPS, posted as a browser would (Referer as the page's policy allows)."""
 
+import oidc_provider
 import pytest
 from browsing import Browser, referrer
 from mailtools import manage_path
@@ -20,6 +21,7 @@ ORGANISER_FORMS = {
     "organisers.messages.preview",
     "organisers.messages.send",
 }
+PROCONNECT_FORMS = {"organisers.proconnect.start"}
 
 
 def browser(app) -> Browser:
@@ -47,7 +49,7 @@ def people(app) -> dict[str, tuple[str, str]]:
 
 def test_every_post_route_has_its_https_test(app):
     posted = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
-    assert posted == REGISTRATION_FORMS | MANAGEMENT_FORMS | ORGANISER_FORMS
+    assert posted == REGISTRATION_FORMS | MANAGEMENT_FORMS | ORGANISER_FORMS | PROCONNECT_FORMS
 
 
 def test_registration_forms_over_https(app):
@@ -158,3 +160,15 @@ def test_organiser_forms_over_https(crowd):
     assert response.status_code == 303 and response.headers["Location"] == "/organisateurs/connexion"
     assert organiser.get("/organisateurs/").status_code == 303  # logged out
     assert endpoints(app, organiser) == ORGANISER_FORMS
+
+
+def test_proconnect_button_over_https(make_app):
+    """The button's form passes the CSRF and referrer checks over HTTPS and leads to the provider."""
+    with oidc_provider.running() as provider:
+        app = make_app(**provider.settings())
+        visitor = browser(app)
+        visitor.get("/organisateurs/connexion")
+        response = visitor.submit("/connexion/proconnect")
+        assert response.status_code == 303
+        assert response.headers["Location"].startswith(provider.url + "/oauth2/authorize?")
+        assert endpoints(app, visitor) == PROCONNECT_FORMS

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from mailtools import manage_path
 from site_pages import FRAGMENTS, PUBLIC_PAGES
-from support import CLOSED_NOW, form_fields, valid_registration
+from support import CLOSED_NOW, csrf_token, form_fields, valid_registration
 
 HTMX = {"HX-Request": "true"}
 WRAPPER = (
@@ -73,6 +73,15 @@ def collect(make_app, tmp_path: Path) -> dict[str, tuple[str, bool]]:
     out["closed/form"] = (closed.get("/inscription").get_data(as_text=True), False)
     out["closed/fragment-form"] = (closed.get("/inscription", headers=HTMX).get_data(as_text=True), True)
     out["closed/fragment-tab"] = (closed.get("/forum", headers=HTMX).get_data(as_text=True), True)
+
+    # The organisers' login, with ProConnect's button too (no provider is reached to render it).
+    login = "/organisateurs/connexion"
+    out["organisers/login"] = (c.get(login).get_data(as_text=True), False)
+    out["organisers/login-errors"] = (c.post(login, data={"csrf_token": csrf_token(c.get(login).text)}).text, False)
+    issuer = {"OIDC_ISSUER": "https://proconnect.example.invalid", "OIDC_CLIENT_ID": "i", "OIDC_CLIENT_SECRET": "s"}
+    proconnect = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'pc.sqlite3'}", **issuer).test_client()
+    out["organisers/login-proconnect"] = (proconnect.get(login).get_data(as_text=True), False)
+    out["privacy-proconnect"] = (proconnect.get("/donnees-personnelles").get_data(as_text=True), False)
     return out
 
 

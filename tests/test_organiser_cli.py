@@ -1,7 +1,7 @@
 """`flask --app jnt organiser add|list|password|remove`."""
 
 import pytest
-from organisers_support import EMAIL, PASSWORD, add_organiser
+from organisers_support import EMAIL, PASSWORD, add_organiser, login
 from server import Gunicorn, query
 from werkzeug.security import check_password_hash
 
@@ -123,3 +123,41 @@ def test_one_normaliser_for_registration_login_and_command_line(typed):
     stored, _ = normalise_email(typed)
     assert canonical_email(typed) == stored  # the organisers' side goes through the same function
     assert stored == stored.strip().lower()
+
+
+def test_organiser_add_with_role_and_proconnect_needs_no_password(app, runner):
+    result = runner.invoke(args=["organiser", "add", "agent@example.gouv.fr", "--proconnect", "--role", "accueil"])
+    assert result.exit_code == 0, result.output
+    assert "Mot de passe" not in result.output and "ProConnect" in result.output
+    [account] = stored(app)
+    assert (account.role, account.proconnect, account.password_hash, account.oidc_sub) == ("accueil", True, None, None)
+    assert runner.invoke(args=["organiser", "add", "x@example.org", "--role", "chef"]).exit_code == 2
+
+
+def test_organiser_role_command_changes_the_role_and_list_shows_it(app, runner):
+    add_organiser(app)
+    add_organiser(app, email="agent@example.gouv.fr", proconnect=True)
+    lines = runner.invoke(args=["organiser", "list"]).output.splitlines()
+    assert "\torganisation\tmot de passe\t" in lines[1] and "\torganisation\tProConnect\t" in lines[0]
+    result = runner.invoke(args=["organiser", "role", EMAIL, "accueil"])
+    assert result.exit_code == 0 and "Rôle changé" in result.output
+    assert {a.email: a.role for a in stored(app)} == {EMAIL: "accueil", "agent@example.gouv.fr": "organisation"}
+    assert "\taccueil\tmot de passe\t" in runner.invoke(args=["organiser", "list"]).output
+    assert runner.invoke(args=["organiser", "role", "inconnu@example.org", "accueil"]).exit_code == 1
+    assert runner.invoke(args=["organiser", "role", EMAIL, "chef"]).exit_code == 2
+
+
+def test_password_login_refused_for_a_proconnect_account(app):
+    add_organiser(app, email="agent@example.gouv.fr", proconnect=True)
+    client = app.test_client()
+    # Not even with the password the decoy hash is made of.
+    for password in ("", "jnt-decoy-password", PASSWORD):
+        assert login(client, email="agent@example.gouv.fr", password=password).status_code in (401, 422)
+    assert client.get("/organisateurs/").status_code == 303
+
+
+def test_organiser_password_refused_for_a_proconnect_account(app, runner):
+    add_organiser(app, email="agent@example.gouv.fr", proconnect=True)
+    result = runner.invoke(args=["organiser", "password", "agent@example.gouv.fr"], input=PASSWORD + "\n")
+    assert result.exit_code == 1 and "ProConnect" in result.output
+    assert stored(app)[0].password_hash is None

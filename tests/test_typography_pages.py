@@ -126,6 +126,10 @@ def test_organiser_pages(make_app):
     found += check("pointage hors jauge", visible_text(beyond.text))
     found += pages(client, ["/organisateurs/", "/organisateurs/pointage", "/organisateurs/pointage/arrivees"])
     found += message_pages(app, client)
+    # With ProConnect set up: its button on the login page, its paragraph in the privacy notice.
+    issuer = {"OIDC_ISSUER": "https://proconnect.example.invalid", "OIDC_CLIENT_ID": "i", "OIDC_CLIENT_SECRET": "s"}
+    proconnect = make_app(**issuer).test_client()
+    found += pages(proconnect, ["/organisateurs/connexion", "/donnees-personnelles"])
     assert found == [], "\n".join(found)
 
 

@@ -6,10 +6,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from .. import seats, waiting_list
 from ..database import write
-from ..models import IN_PERSON, WAITING, Registration, db
+from ..models import IN_PERSON, WAITING, Registration, Role, db
 from ..typography import french
 from . import audit
-from .auth import login_required
+from .auth import requires
 from .forms import ActionForm
 
 bp = Blueprint("actions", __name__, url_prefix="/inscriptions")
@@ -77,7 +77,7 @@ def _load(registration_id: int) -> Registration:
 
 
 @bp.get("/<int:registration_id>/<any(promouvoir, distanciel, annuler):action>")
-@login_required
+@requires(Role.ORGANISATION)
 def confirm(registration_id: int, action: str):
     """The confirmation step: who, what will happen, and the button that does it."""
     registration = _load(registration_id)
@@ -92,7 +92,7 @@ def confirm(registration_id: int, action: str):
 
 
 @bp.post("/<int:registration_id>/<any(promouvoir, distanciel, annuler):action>")
-@login_required
+@requires(Role.ORGANISATION)
 def perform(registration_id: int, action: str):
     """Do the confirmed action in one write transaction, with its audit entry."""
     form = ActionForm()

@@ -7,9 +7,9 @@ from .. import arrivals, collation
 from ..arrivals import EXPECTED, Outcome
 from ..database import write
 from ..htmx import page_or_fragment
-from ..models import CONFIRMED, IN_PERSON, Registration, db
+from ..models import CONFIRMED, IN_PERSON, Registration, Role, db
 from . import audit
-from .auth import login_required
+from .auth import requires
 from .dashboard import search_text
 
 bp = Blueprint("checkin", __name__, url_prefix="/pointage")
@@ -40,7 +40,7 @@ def _page(q: str, status: int = 200, **context):
 
 
 @bp.get("")
-@login_required
+@requires(Role.ACCUEIL)
 def index():
     """The phone-first check-in page; htmx gets only the result list while typing."""
     return _page(_query_text())
@@ -64,7 +64,7 @@ def _arrive(person: Registration, mark: str) -> tuple[Outcome | None, str]:
 
 
 @bp.post("/<int:registration_id>/<any(present, absent, 'hors-jauge'):mark>")
-@login_required
+@requires(Role.ACCUEIL)
 def toggle(registration_id: int, mark: str):
     """Mark present (a seat for whoever has none), beyond the capacity when the room allows it, or undo."""
     with write():
@@ -87,14 +87,14 @@ def toggle(registration_id: int, mark: str):
 
 
 @bp.get("/arrivees")
-@login_required
+@requires(Role.ACCUEIL)
 def arrivals_count():
     """Arrivals against the people expected; the dashboard polls the fragment (a short request, not a held one)."""
     return page_or_fragment("organisers/arrivals.html", "organisers/_arrivals.html", tally=arrivals.tally())
 
 
 @bp.get("/emargement")
-@login_required
+@requires(Role.ACCUEIL)
 def sheet():
     """The printable sign-in sheet: confirmed in-person attendees sorted by last name."""
     return render_template("organisers/sign_in_sheet.html", people=found(expected_only=True))

@@ -1,4 +1,4 @@
-"""`flask --app jnt organiser add|list|password|remove`: organiser accounts, on the command line only."""
+"""`flask --app jnt organiser add|list|role|password|remove`: organiser accounts, on the command line only."""
 
 import sys
 
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from ..database import write
-from ..models import Organiser, db, utcnow
+from ..models import Organiser, Role, db, utcnow
 from . import audit
 from . import sessions as organiser_sessions
 from .forms import canonical_email
@@ -55,46 +55,76 @@ def audited(action: str, organiser: Organiser) -> None:
     audit.record(action, detail="ligne de commande", organiser=organiser)
 
 
-organiser = AppGroup("organiser", help="Comptes organisateurs (création, liste, mot de passe, désactivation).")
+organiser = AppGroup("organiser", help="Comptes organisateurs (création, liste, rôle, mot de passe, désactivation).")
+ROLE_OPTION = click.Choice([r.value for r in Role])
 
 
 @organiser.command("add")
 @click.argument("email")
-def add(email: str) -> None:
-    """Créer un compte organisateur, ou réactiver un compte désactivé, avec un nouveau mot de passe."""
+@click.option(
+    "--role",
+    type=ROLE_OPTION,
+    default=Role.ORGANISATION.value,
+    show_default=True,
+    help="organisation : tout l'espace ; accueil : pointage et liste d'émargement seulement.",
+)
+@click.option("--proconnect", is_flag=True, help="Connexion avec ProConnect, sans mot de passe.")
+def add(email: str, role: str, proconnect: bool) -> None:
+    """Créer un compte organisateur, ou réactiver un compte désactivé, avec un nouveau mot de passe (ou ProConnect)."""
     email = normalise(email)
     found = account(email)
     if found is not None and found.deactivated_at is None:
         raise click.ClickException(f"le compte {email} existe déjà")
-    password_hash = new_password_hash()  # typed before the write lock is taken
+    password_hash = None if proconnect else new_password_hash()  # typed before the write lock is taken
     with write():
         found = account(email)
         if found is not None and found.deactivated_at is None:
             raise click.ClickException(f"le compte {email} existe déjà")
         if found is None:
-            found = Organiser(email=email, password_hash=password_hash)
+            found = Organiser(email=email, password_hash=password_hash, role=role, proconnect=proconnect)
             db.session.add(found)
             db.session.flush()
             audited("compte-cree", found)
             message = f"Compte organisateur créé : {email}"
         else:
-            # Same address, same account: its audit history and id carry on.
+            # Same address, same account: its audit history and id carry on. Its ProConnect identity is
+            # bound afresh at the next sign-in: the address may have passed to someone else meanwhile.
             found.password_hash, found.deactivated_at = password_hash, None
+            found.role, found.proconnect, found.oidc_sub = role, proconnect, None
             organiser_sessions.end_all(found.id)
             audited("compte-reactive", found)
             message = f"Compte organisateur réactivé : {email}"
-    click.echo(message)
+    click.echo(f"{message} ({Role(role).label}{', ProConnect' if proconnect else ''})")
 
 
 @organiser.command("list")
 def list_() -> None:
-    """Lister les comptes organisateurs."""
+    """Lister les comptes organisateurs, avec leur rôle et leur façon de se connecter."""
     accounts = db.session.scalars(select(Organiser).order_by(Organiser.email)).all()
     if not accounts:
         click.echo("Aucun compte organisateur.")
     for a in accounts:
         state = f"\tdésactivé le {a.deactivated_at:%Y-%m-%d %H:%M} UTC" if a.deactivated_at else ""
-        click.echo(f"{a.id}\t{a.email}\tcréé le {a.created_at:%Y-%m-%d %H:%M} UTC{state}")
+        ways = ", ".join(w for w, on in (("mot de passe", a.password_hash), ("ProConnect", a.proconnect)) if on)
+        created = f"créé le {a.created_at:%Y-%m-%d %H:%M} UTC"
+        click.echo(f"{a.id}\t{a.email}\t{a.role}\t{ways}\t{created}{state}")
+
+
+@organiser.command("role")
+@click.argument("email")
+@click.argument("role", type=ROLE_OPTION)
+def role(email: str, role: str) -> None:
+    """Changer le rôle d'un compte (organisation ou accueil) ; il vaut dès la requête suivante."""
+    email = normalise(email)
+    with write():
+        found = account(email)
+        if found is None or found.deactivated_at is not None:
+            raise click.ClickException(f"aucun compte actif {email}")
+        changed = found.role != role
+        if changed:
+            found.role = role
+            audit.record("role-change", detail=f"ligne de commande : {role}", organiser=found)
+    click.echo(f"Rôle {'changé' if changed else 'inchangé'} : {email} ({Role(role).label})")
 
 
 @organiser.command("password")
@@ -106,6 +136,8 @@ def password(email: str) -> None:
     found = account(email)
     if found is None or found.deactivated_at is not None:
         raise click.ClickException(refused)
+    if found.proconnect:
+        raise click.ClickException(f"{email} se connecte avec ProConnect, sans mot de passe")
     password_hash = new_password_hash()  # typed before the write lock is taken
     with write():
         found = account(email)

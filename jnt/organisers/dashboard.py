@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from .. import arrivals, collation
 from ..forms import CONTROL, STRUCTURE_TYPES
 from ..htmx import page_or_fragment
-from ..models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
-from .auth import login_required
+from ..models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, Role, db
+from .auth import requires
 
 MODE_LABELS = {IN_PERSON: "Présentiel", REMOTE: "À distance"}
 STATUS_LABELS = {CONFIRMED: "Confirmée", WAITING: "Liste d’attente"}
@@ -138,7 +138,7 @@ def counts() -> Counts:
     )
 
 
-@login_required
+@requires(Role.ORGANISATION)
 def dashboard():
     """Counts at a glance and the searchable list of registrations (/organisateurs/)."""
     criteria = Criteria.from_args(request.args)

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from .. import clock, collation
 from ..database import write
 from ..forms import STRUCTURE_TYPES
-from ..models import Registration, db
+from ..models import Registration, Role, db
 from . import audit
-from .auth import login_required
+from .auth import requires
 from .dashboard import MODE_LABELS, STATUS_LABELS
 
 bp = Blueprint("exports", __name__)
@@ -114,7 +114,7 @@ def _download(kind: str, content: bytes, count: int, mimetype: str) -> Response:
 
 
 @bp.get("/export.csv")
-@login_required
+@requires(Role.ORGANISATION)
 def export_csv():
     """All registrations as CSV."""
     content, count = write_csv(rows())
@@ -122,7 +122,7 @@ def export_csv():
 
 
 @bp.get("/export.xlsx")
-@login_required
+@requires(Role.ORGANISATION)
 def export_xlsx():
     """All registrations as XLSX."""
     content, count = write_xlsx(rows())

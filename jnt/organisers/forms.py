@@ -30,7 +30,7 @@ class LoginForm(FlaskForm):
         "Adresse e-mail",
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
         validators=[DataRequired(REQUIRED), Length(max=254)],
-        render_kw={"autocomplete": "username", "spellcheck": "false"},
+        render_kw={"autocomplete": "username", "spellcheck": "false", "inputmode": "email"},
     )
     password = PasswordField(
         "Mot de passe",
@@ -40,8 +40,14 @@ class LoginForm(FlaskForm):
     next = HiddenField(validators=[Optional(), Length(max=300)])
 
 
+class ProConnectForm(FlaskForm):
+    """The "S'identifier avec ProConnect" button, carrying the page to go back to after the sign-in."""
+
+    next = HiddenField(validators=[Optional(), Length(max=300)])
+
+
 class ConfirmForm(FlaskForm):
-    """A POST that only needs its CSRF token (logout)."""
+    """A POST that only needs its CSRF token (logout, the check-in buttons)."""
 
 
 class ActionForm(FlaskForm):

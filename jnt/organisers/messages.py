@@ -12,10 +12,10 @@ from .. import clock
 from ..database import write
 from ..htmx import page_or_fragment
 from ..mail import broadcasts
-from ..models import Broadcast, db
+from ..models import Broadcast, Role, db
 from ..typography import french
 from . import audit, segments
-from .auth import login_required
+from .auth import requires
 from .forms import BODY_MAX, SUBJECT_MAX, MessageForm, SendForm
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
@@ -56,7 +56,7 @@ def _compose_page(form: MessageForm, status: int = 200):
 
 
 @bp.get("")
-@login_required
+@requires(Role.ORGANISATION)
 def compose():
     """Write a message; htmx gets only the number of recipients of the segment chosen."""
     form = MessageForm(formdata=None, kind=broadcasts.MESSAGE)
@@ -66,7 +66,7 @@ def compose():
 
 
 @bp.get("/remerciement")
-@login_required
+@requires(Role.ORGANISATION)
 def follow_up():
     """The thank-you message after the day, prefilled, for the people who came."""
     title = current_app.extensions["jnt_event"].title
@@ -89,7 +89,7 @@ def _preview_page(form: MessageForm, status: int = 200, changed: bool = False):
 
 
 @bp.post("/apercu")
-@login_required
+@requires(Role.ORGANISATION)
 def preview():
     """Check the message, then show it with its exact number of recipients before anything is sent."""
     form = MessageForm()
@@ -99,7 +99,7 @@ def preview():
 
 
 @bp.post("/envoi")
-@login_required
+@requires(Role.ORGANISATION)
 def send():
     """Queue the confirmed message for each recipient, once (the same form sent twice sends nothing more)."""
     form = SendForm()

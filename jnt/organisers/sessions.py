@@ -35,14 +35,22 @@ def _alive(now: dt.datetime):
     return OrganiserSession.last_seen_at > now - idle, OrganiserSession.created_at > now - age
 
 
-def start(organiser: Organiser) -> None:
-    """Open a session for this account in the current write transaction, and put its key in the cookie."""
+def start(organiser: Organiser, id_token: str | None = None) -> None:
+    """Open a session for this account in the current write transaction, and put its key in the cookie.
+
+    `id_token`: the ProConnect ID token that opened it, kept on the server to end the ProConnect session
+    at logout (its `id_token_hint`).
+    """
     now = utcnow()
     # Sessions of any account that can no longer be used go: the table holds only live ones.
     recent, young = _alive(now)
     db.session.execute(delete(OrganiserSession).where(or_(~recent, ~young)))
     key = secrets.token_urlsafe(32)
-    db.session.add(OrganiserSession(key_hash=_hash(key), organiser_id=organiser.id, created_at=now, last_seen_at=now))
+    db.session.add(
+        OrganiserSession(
+            key_hash=_hash(key), organiser_id=organiser.id, created_at=now, last_seen_at=now, id_token=id_token
+        )
+    )
     session.clear()  # a fresh cookie: nothing from before the login carries over
     session.permanent = True
     session[COOKIE_KEY] = key
@@ -71,12 +79,16 @@ def current() -> Organiser | None:
     return organiser
 
 
-def end_current() -> None:
-    """Delete the cookie's session (in the current write transaction) and empty the cookie."""
+def end_current() -> str | None:
+    """Delete the cookie's session (in the current write transaction) and empty the cookie; its ID token, if any."""
     key = session.get(COOKIE_KEY)
+    id_token = None
     if isinstance(key, str):
-        db.session.execute(delete(OrganiserSession).where(OrganiserSession.key_hash == _hash(key)))
+        mine = OrganiserSession.key_hash == _hash(key)
+        id_token = db.session.scalar(select(OrganiserSession.id_token).where(mine))
+        db.session.execute(delete(OrganiserSession).where(mine))
     session.clear()
+    return id_token
 
 
 def end_all(organiser_id: int) -> int:

@@ -5,10 +5,10 @@ from sqlalchemy import select
 
 from .. import arrivals
 from ..database import write
-from ..models import Registration, db
+from ..models import Registration, Role, db
 from ..typography import french
 from . import audit
-from .auth import login_required
+from .auth import requires
 from .forms import WalkInForm
 
 bp = Blueprint("walk_ins", __name__, url_prefix="/pointage/sur-place")
@@ -20,14 +20,14 @@ def _form_page(form: WalkInForm, error: str | None = None, full: bool = False):
 
 
 @bp.get("")
-@login_required
+@requires(Role.ACCUEIL)
 def form():
     """The walk-in form."""
     return _form_page(WalkInForm())
 
 
 @bp.post("")
-@login_required
+@requires(Role.ACCUEIL)
 def add():
     """Add and check in, on a free seat or (asked for explicitly) beyond the capacity; nothing is e-mailed."""
     form = WalkInForm()

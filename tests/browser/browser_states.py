@@ -57,6 +57,11 @@ def _success(mode):
 
 
 ORGANISER_EMAIL = "orga@example.org"
+PROCONNECT = {
+    "OIDC_ISSUER": "https://proconnect.example.invalid/api/v2",
+    "OIDC_CLIENT_ID": "jnt",
+    "OIDC_CLIENT_SECRET": "un-secret-de-test",
+}
 ORGANISER_PASSWORD = "un mot de passe assez long"
 
 
@@ -67,7 +72,7 @@ def _organiser(path):
         page.goto(url + "/organisateurs/connexion")
         page.locator("#email").fill(ORGANISER_EMAIL)
         page.locator("#password").fill(ORGANISER_PASSWORD)
-        page.locator("button[type=submit]").click()
+        page.locator("#connexion-mot-de-passe button[type=submit]").click()
         page.wait_for_url(url + "/organisateurs/")
         page.goto(url + path)
 
@@ -124,6 +129,8 @@ STATES = {
     "manage registration": ("open", _manage()),
     "manage cancel confirmation": ("open", _manage("/annuler")),
     "organiser login": ("open", _page("/organisateurs/connexion")),
+    "organiser login with ProConnect": ("proconnect", _page("/organisateurs/connexion")),
+    "privacy notice with ProConnect": ("proconnect", _page("/donnees-personnelles")),
     "organiser dashboard": ("open", _organiser("/organisateurs/")),
     "organiser dashboard filtered": ("open", _organiser("/organisateurs/?mode=in_person&statut=waiting&q=a")),
     "organiser check-in": ("open", _organiser("/organisateurs/pointage")),

@@ -16,7 +16,7 @@ from mailtools import LINK
 from server import Gunicorn
 from support import CLOSED_NOW, OPEN_NOW
 
-from browser.browser_states import MANAGE_LINKS, ORGANISER_EMAIL, ORGANISER_PASSWORD
+from browser.browser_states import MANAGE_LINKS, ORGANISER_EMAIL, ORGANISER_PASSWORD, PROCONNECT
 from browser.chromium import chromium_path, no_browser
 
 # One gunicorn per configuration, started on first use and shared by the whole session.
@@ -24,6 +24,8 @@ CONFIGS = {
     "open": {"PREVIEW_NOW": OPEN_NOW, "IN_PERSON_CAPACITY": 500},
     "closed": {"PREVIEW_NOW": CLOSED_NOW, "IN_PERSON_CAPACITY": 500},
     "full": {"PREVIEW_NOW": OPEN_NOW, "IN_PERSON_CAPACITY": 0},
+    # ProConnect set up (the login page's button, the privacy notice); no provider is reached to render them.
+    "proconnect": {"PREVIEW_NOW": OPEN_NOW, "IN_PERSON_CAPACITY": 500, **PROCONNECT},
 }
 LAUNCH_ARGS = [
     "--headless",
