@@ -16,6 +16,30 @@ def event_over() -> bool:
     return now() >= current_app.extensions["jnt_event"].end
 
 
+def _deadlines():
+    return current_app.extensions["jnt_event"].deadlines
+
+
+def in_person_open() -> bool:
+    """Whether one may still register in person, or switch to in person (strictly before its deadline)."""
+    return now() < _deadlines().in_person
+
+
+def remote_open() -> bool:
+    """Whether one may still register remotely."""
+    return now() < _deadlines().remote
+
+
 def registration_open() -> bool:
-    """Whether registrations are still accepted (strictly before the deadline)."""
-    return now() < current_app.config["RSVP_DEADLINE"]
+    """Whether registrations are still accepted (the remote deadline takes effect in the next step)."""
+    return in_person_open()
+
+
+def changes_open() -> bool:
+    """Whether a registration may still be switched to remote or cancelled online."""
+    return now() < _deadlines().changes
+
+
+def promotion_open() -> bool:
+    """Whether a freed seat still goes by itself to the first person waiting."""
+    return now() < _deadlines().promotion
