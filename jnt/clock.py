@@ -31,8 +31,13 @@ def remote_open() -> bool:
 
 
 def registration_open() -> bool:
-    """Whether registrations are still accepted (the remote deadline takes effect in the next step)."""
-    return in_person_open()
+    """Whether the form still accepts a registration in some mode."""
+    return in_person_open() or remote_open()
+
+
+def mode_open(mode: str) -> bool:
+    """Whether one may still register in this mode (IN_PERSON or REMOTE)."""
+    return in_person_open() if mode == "in_person" else remote_open()
 
 
 def changes_open() -> bool:

@@ -2,17 +2,18 @@
 
 import secrets
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, current_app, redirect, request, session, url_for
 from sqlalchemy import select
 
-from . import booking, clock, seats, waiting_list
+from . import booking, clock, formatting, seats, waiting_list
 from .booking import Result
 from .database import write
 from .forms import MODES, MODES_WHEN_FULL, STRUCTURE_TYPES, RegistrationForm
 from .htmx import page_or_fragment
 from .mail import messages
-from .models import Registration, db
+from .models import IN_PERSON, REMOTE, Registration, db
 from .tokens import browser_key, hash_token
+from .typography import french
 
 bp = Blueprint("registration", __name__, url_prefix="/inscription")
 # Session keys: this browser's secret (see tokens.browser_key), and the key of its registration.
@@ -23,16 +24,37 @@ def _form_page(form: RegistrationForm, status: int = 200):
     session.setdefault(FORM_SECRET, secrets.token_urlsafe(32))
     if not form.submission_id.data:
         form.submission_id.data = secrets.token_urlsafe(16)
+    status_now = seats.status()
+    in_person_open = clock.in_person_open()
+    if not in_person_open:
+        modes = [m for m in MODES if m[0] != IN_PERSON]
+    else:
+        modes = MODES_WHEN_FULL if status_now.full else MODES
     return page_or_fragment(
         "registration/form.html",
         "registration/_form.html",
         status,
         form=form,
-        seats=seats.status(),
+        seats=status_now,
         structure_types=STRUCTURE_TYPES,
-        modes=MODES,
-        modes_when_full=MODES_WHEN_FULL,
+        modes=modes,
+        in_person_closed=None if in_person_open else in_person_closed_text(),
     )
+
+
+def in_person_closed_text() -> str:
+    """Why the form offers remote participation only (after the in-person deadline)."""
+    deadline = formatting.deadline_fr(current_app.extensions["jnt_event"].deadlines.in_person)
+    return french(
+        f"Les inscriptions en présentiel étaient ouvertes {deadline} : il n’est plus possible de "
+        "s’inscrire sur place. Vous pouvez encore vous inscrire à distance."
+    )
+
+
+def _in_person_refused(form: RegistrationForm):
+    """A form sent for in person after its deadline (crafted, or opened before it): 403, remote offered."""
+    form.mode.errors = [in_person_closed_text()]
+    return _form_page(form, 403)
 
 
 def _closed(status: int = 403):
@@ -64,10 +86,11 @@ def _confirmed(registration: Registration, key: str):
 
 @bp.get("")
 def form():
-    """The registration form, or the closed notice after the deadline."""
+    """The registration form (remote only after the in-person deadline), or the closed notice after both."""
     if not clock.registration_open():
         return _closed(200)
-    return _form_page(RegistrationForm())
+    # After the in-person deadline remote is the only choice left: already ticked.
+    return _form_page(RegistrationForm() if clock.in_person_open() else RegistrationForm(mode=REMOTE))
 
 
 @bp.post("")
@@ -76,13 +99,17 @@ def submit():
     if not clock.registration_open():
         return _closed()
     form = RegistrationForm()
-    if not form.validate():
+    valid = form.validate()
+    if form.mode.data == IN_PERSON and not clock.in_person_open():
+        return _in_person_refused(form)
+    if not valid:
         return _form_page(form, 422)
     content = {name: form.data[name] for name in booking.FIELDS}
     key = browser_key(session.get(FORM_SECRET), form.submission_id.data, content)
     outcome = booking.register(form.data, hash_token(key))
     if outcome.result is Result.CLOSED:
-        return _closed()
+        # The deadline passed while the form was on its way: say which one.
+        return _in_person_refused(form) if form.data["mode"] == IN_PERSON and clock.remote_open() else _closed()
     if outcome.result is Result.DUPLICATE:
         # Nothing about the existing registration is shown: its owner gets a new link by e-mail.
         _send_link(form.email.data)

@@ -107,7 +107,7 @@ def offers(status: seats.SeatStatus) -> list[dict]:
     result = []
     for name, deadline, open_now, available in (
         ("Participation en présentiel", deadlines.in_person, clock.in_person_open(), not status.full),
-        ("Participation à distance", deadlines.remote, clock.registration_open(), True),
+        ("Participation à distance", deadlines.remote, clock.remote_open(), True),
     ):
         offer = {"@type": "Offer", "name": name, "price": 0, "priceCurrency": "EUR"}
         offer |= {"url": public_url("registration.form"), "validThrough": deadline.isoformat()}
@@ -162,6 +162,7 @@ def _globals() -> dict:
         "changes_deadline_text": formatting.deadline_fr(event.deadlines.changes),
         "registration_open": clock.registration_open,
         "in_person_open": clock.in_person_open,
+        "changes_open": clock.changes_open,
         "event_over": clock.event_over,
         "seat_status": seats.status,
     }

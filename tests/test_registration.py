@@ -157,9 +157,11 @@ def test_event_page_shows_remaining_seats(app, client):
     ("now", "is_open"),
     [
         ("2023-01-05T23:59:59+01:00", True),
-        ("2023-01-05T22:59:59+00:00", True),
-        ("2023-01-06T00:00:00+01:00", False),
-        ("2023-01-05T23:00:00+00:00", False),
+        ("2023-01-06T00:00:00+01:00", True),  # in person is closed, remote still open
+        ("2023-01-18T08:59:59+01:00", True),
+        ("2023-01-18T07:59:59+00:00", True),
+        ("2023-01-18T09:00:00+01:00", False),
+        ("2023-01-18T08:00:00+00:00", False),
         ("2023-01-20T10:00:00+01:00", False),
     ],
 )
@@ -167,7 +169,8 @@ def test_deadline_boundary(make_app, now, is_open):
     app = make_app(PREVIEW_NOW=now)
     client = app.test_client()
     home = client.get("/").get_data(as_text=True)
-    # After the deadline the home page says registration is closed; after the day, that the day took place.
+    # After the last deadline (remote: the start) the home page says registration is closed; after the day,
+    # that the day took place.
     assert ("Inscriptions closes" in home or "La journée a eu lieu" in home) is not is_open
     # Asking for the page after the deadline is no error: 200 with the explanation, with or without htmx.
     for headers in ({}, HTMX):
