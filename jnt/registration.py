@@ -8,7 +8,7 @@ from sqlalchemy import select
 from . import booking, clock, formatting, seats, waiting_list
 from .booking import Result
 from .database import write
-from .forms import MODES, MODES_WHEN_FULL, STRUCTURE_TYPES, RegistrationForm
+from .forms import MODES, MODES_WHEN_FULL, MODES_WHEN_IN_PERSON_CLOSED, RegistrationForm, choices
 from .htmx import page_or_fragment
 from .mail import messages
 from .models import IN_PERSON, REMOTE, Registration, db
@@ -20,25 +20,31 @@ bp = Blueprint("registration", __name__, url_prefix="/inscription")
 FORM_SECRET, REGISTRATION_KEY = "form_secret", "registration_key"
 
 
+def mode_choices(status: seats.SeatStatus) -> list:
+    """The modes offered now: in person marked when full, gone after its deadline."""
+    if not clock.in_person_open():
+        return choices(MODES_WHEN_IN_PERSON_CLOSED)
+    return choices(MODES_WHEN_FULL if status.full else MODES)
+
+
+def _form(**data) -> RegistrationForm:
+    """The registration form with the choices of this moment (the form's data, when posted)."""
+    form = RegistrationForm(**data)
+    form.mode.choices = mode_choices(seats.status())
+    return form
+
+
 def _form_page(form: RegistrationForm, status: int = 200):
     session.setdefault(FORM_SECRET, secrets.token_urlsafe(32))
     if not form.submission_id.data:
         form.submission_id.data = secrets.token_urlsafe(16)
-    status_now = seats.status()
-    in_person_open = clock.in_person_open()
-    if not in_person_open:
-        modes = [m for m in MODES if m[0] != IN_PERSON]
-    else:
-        modes = MODES_WHEN_FULL if status_now.full else MODES
     return page_or_fragment(
         "registration/form.html",
         "registration/_form.html",
         status,
         form=form,
-        seats=status_now,
-        structure_types=STRUCTURE_TYPES,
-        modes=modes,
-        in_person_closed=None if in_person_open else in_person_closed_text(),
+        seats=seats.status(),
+        in_person_closed=None if clock.in_person_open() else in_person_closed_text(),
     )
 
 
@@ -52,7 +58,11 @@ def in_person_closed_text() -> str:
 
 
 def _in_person_refused(form: RegistrationForm):
-    """A form sent for in person after its deadline (crafted, or opened before it): 403, remote offered."""
+    """A form sent for in person after its deadline (crafted, or opened before it): 403, remote offered.
+
+    The choices no longer hold in person: the field's generic message gives way to the reason.
+    """
+    form.mode.choices = choices(MODES_WHEN_IN_PERSON_CLOSED)
     form.mode.errors = [in_person_closed_text()]
     return _form_page(form, 403)
 
@@ -90,7 +100,7 @@ def form():
     if not clock.registration_open():
         return _closed(200)
     # After the in-person deadline remote is the only choice left: already ticked.
-    return _form_page(RegistrationForm() if clock.in_person_open() else RegistrationForm(mode=REMOTE))
+    return _form_page(_form() if clock.in_person_open() else _form(mode=REMOTE))
 
 
 @bp.post("")
@@ -98,7 +108,7 @@ def submit():
     """Validate and store a registration (post/redirect/get without JavaScript)."""
     if not clock.registration_open():
         return _closed()
-    form = RegistrationForm()
+    form = _form()
     valid = form.validate()
     if form.mode.data == IN_PERSON and not clock.in_person_open():
         return _in_person_refused(form)

@@ -2,7 +2,7 @@
 
 import pytest
 from sqlalchemy import func, select
-from support import CLOSED_NOW, form_fields, valid_registration
+from support import CLOSED_NOW, IN_PERSON_CLOSED_NOW, form_fields, valid_registration
 
 from jnt.config import parse_instant
 from jnt.models import IN_PERSON_COUNTER, Registration, SeatCounter, db
@@ -232,6 +232,9 @@ def test_wrong_csrf_token_is_refused(app, client):
         ("job_title", "Chef\nde projet", "caractères non autorisés"),
         ("structure_type", "ministere", "Choisissez un type de structure"),
         ("mode", "sur-la-lune", "Choisissez « en présentiel » ou « à distance »"),
+        # Nothing chosen: the choice field's own message says what to do.
+        ("mode", "", "Choisissez « en présentiel » ou « à distance »"),
+        ("structure_type", "", "Choisissez un type de structure"),
         ("email", "a@b", "Saisissez une adresse e-mail valide"),
         ("first_name", "   ", "Ce champ est obligatoire."),
         ("first_name", "\u200b\u200b", "aucune lettre ni aucun chiffre visible"),
@@ -305,3 +308,32 @@ def test_init_db_is_idempotent(app, runner):
         assert result.exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SeatCounter)) == 1
+
+
+@pytest.mark.parametrize(
+    ("now", "capacity", "offered"),
+    [
+        (None, 3, [("in_person", "En présentiel"), ("remote", "À distance (visioconférence)")]),
+        (
+            None,
+            0,
+            [("in_person", "En présentiel — liste d’attente (complet)"), ("remote", "À distance (visioconférence)")],
+        ),
+        (IN_PERSON_CLOSED_NOW, 3, [("remote", "À distance (visioconférence)")]),
+    ],
+    ids=["ouvert", "complet", "presentiel-clos"],
+)
+def test_choice_fields_get_their_choices_from_the_view(make_app, now, capacity, offered):
+    from wtforms import RadioField, SelectField
+
+    from jnt import registration
+
+    app = make_app(IN_PERSON_CAPACITY=capacity, **({"PREVIEW_NOW": now} if now else {}))
+    with app.test_request_context("/inscription"):
+        form = registration._form()
+        assert isinstance(form.mode, RadioField) and isinstance(form.structure_type, SelectField)
+        assert [(c.value, c.label) for c in form.mode.iter_choices()] == [(v, french(t)) for v, t in offered]
+    html = app.test_client().get("/inscription").text
+    assert html.count('type="radio"') == len(offered)  # the page lists exactly the view's choices
+    for _value, label in offered:
+        assert f">{french(label)}</label>" in html
