@@ -14,6 +14,7 @@ from flask import Flask
 from .event import DEFAULT_FILE, ContentError, in_zone
 from .event import load as load_content
 from .event_types import Event
+from .visio import origin
 
 
 class ConfigError(click.ClickException, RuntimeError):
@@ -148,7 +149,9 @@ DEFAULTS = {
     "REPLAY_URL": None,
     "SLIDES_URL": None,
     # Video-conference link for remote attendees (their e-mails and calendar file); unset: "the link will
-    # follow".
+    # follow", and no "Rejoindre la visioconférence" button. Set, the remote attendee's management page shows
+    # that button from 30 minutes before the start until the end: it records the first join (the remote
+    # attestation) and leads there; the management pages' CSP then allows this host in form-action.
     "VISIO_URL": None,
     # Outgoing e-mail, Flask-Mail's names. No MAIL_SERVER: messages are written as .eml files in
     # instance/outbox/ (the site works without a mail server). MAIL_PORT: the relay's SMTP port.
@@ -283,6 +286,9 @@ def check(app: Flask) -> None:
         value = cfg[name]
         if value is not None and (not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https")):
             raise ConfigError(f"{name} : adresse http(s) complète attendue ({value!r})")
+    visio = cfg["VISIO_URL"]
+    if visio is not None and (not isinstance(visio, str) or origin(visio) is None):
+        raise ConfigError(f"VISIO_URL : adresse http(s) complète attendue ({visio!r})")
     hosts = cfg["TRUSTED_HOSTS"]
     if hosts is not None and (
         not isinstance(hosts, list | tuple) or not hosts or not all(isinstance(h, str) and h for h in hosts)

@@ -170,3 +170,7 @@ class ModeForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     """Confirm the cancellation (CSRF token only: a link followed by a mail scanner changes nothing)."""
+
+
+class JoinForm(FlaskForm):
+    """Join the video conference (CSRF token only: the join is recorded by a POST, never by a followed link)."""

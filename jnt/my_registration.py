@@ -8,14 +8,25 @@ the logs we write.
 
 import logging
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import attestation, calendar, clock, errors, formatting, waiting_list
+from . import attestation, calendar, clock, errors, formatting, security, visio, waiting_list
 from .database import write
-from .forms import CancelForm, ModeForm
+from .forms import CancelForm, JoinForm, ModeForm
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 from .tokens import RedactTokens, hash_token
 from .typography import french
@@ -29,6 +40,10 @@ TOKEN = "<string(minlength=32, maxlength=64):token>"  # noqa: S105 - a URL rule,
 # whole address, token included, with every request for a stylesheet or font (proxy and CDN logs
 # record referrers), and turning the referrer check off would weaken every form of the site.
 REFERRER_POLICY = "strict-origin"
+JOIN_CLOSED = french(
+    "Le bouton « Rejoindre la visioconférence » sert aux personnes inscrites à distance, de 30 minutes "
+    "avant le début de la journée jusqu’à sa fin."
+)
 
 
 def closed_text() -> str:
@@ -90,13 +105,35 @@ def show(token: str):
     """The registration as recorded, with what can still be changed."""
     registration = _find(token)
     target = IN_PERSON if registration.mode == REMOTE else REMOTE
-    return _page(
-        "manage/show.html",
-        registration,
-        form=ModeForm(mode=target),
-        token=token,
-        attestation=attestation.offer(registration),
+    can_join = visio.can_join(registration)
+    response = make_response(
+        _page(
+            "manage/show.html",
+            registration,
+            form=ModeForm(mode=target),
+            token=token,
+            attestation=attestation.offer(registration),
+            join_form=JoinForm() if can_join else None,
+            join_soon=visio.opens_at() if visio.offered(registration) and clock.now() < visio.opens_at() else None,
+        )
     )
+    if can_join:
+        # The join form's POST is redirected to the video host: only this page allows it (form-action).
+        response.headers["Content-Security-Policy"] = security.csp(form_action=visio.form_action_origin())
+    return response
+
+
+@bp.post(f"/gerer/{TOKEN}/visioconference")
+def join(token: str):
+    """Record a remote attendee's first join (their presence), then go to the video conference."""
+    if not JoinForm().validate():
+        abort(400)
+    with write():
+        registration = _find(token)
+        if not visio.can_join(registration):
+            return errors.render_error(403, "Visioconférence non disponible", JOIN_CLOSED)
+        visio.record_join(registration)
+    return redirect(visio.url(), 303)
 
 
 @bp.get(f"/gerer/{TOKEN}/{calendar.FILENAME}")

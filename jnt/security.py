@@ -4,22 +4,32 @@ from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-# No 'unsafe-inline' / 'unsafe-eval': htmx is configured by a meta tag, its styles live in jnt.css.
-# img-src data: for the DSFR's inline SVG icons (background and mask images in its CSS).
-CSP = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "object-src 'none'",
-        "base-uri 'none'",
+
+def csp(form_action: str | None = None) -> str:
+    """The site's Content-Security-Policy; `form_action` adds one origin a form may lead to.
+
+    No 'unsafe-inline' / 'unsafe-eval': htmx is configured by a meta tag, its styles live in jnt.css.
+    img-src data: for the DSFR's inline SVG icons (background and mask images in its CSS).
+    form-action also governs where a form's POST may be redirected (Chromium, Safari): the page
+    with the video-conference button allows that one host (visio.py), no other page does.
+    """
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            f"form-action 'self' {form_action}" if form_action else "form-action 'self'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+        )
     )
-)
+
+
+CSP = csp()
 HEADERS = (
     ("Content-Security-Policy", CSP),
     ("X-Content-Type-Options", "nosniff"),

@@ -17,6 +17,8 @@ from mailtools import manage_path
 from site_pages import FRAGMENTS, PUBLIC_PAGES
 from support import CLOSED_NOW, IN_PERSON_CLOSED_NOW, form_fields, valid_registration
 
+from jnt.config import parse_instant
+
 HTMX = {"HX-Request": "true"}
 WRAPPER = (
     '<!doctype html>\n<html lang="fr">\n<head><meta charset="utf-8"><title>Fragment</title></head>\n'
@@ -80,6 +82,11 @@ def collect(make_app, tmp_path: Path) -> dict[str, tuple[str, bool]]:
     )
     _post(r, "/inscription", email="d@example.org", mode="remote")
     out["remote-only/manage"] = (r.get(manage_path(remote, "d@example.org")).get_data(as_text=True), False)
+    # The day, 30 minutes before the start: the "Rejoindre la visioconférence" button.
+    remote.config["VISIO_URL"] = "https://visio.example.org/jnt"
+    out["remote-only/manage-visio-soon"] = (r.get(manage_path(remote, "d@example.org")).get_data(as_text=True), False)
+    remote.config["PREVIEW_NOW"] = parse_instant("2023-01-18T08:30:00+01:00", "PREVIEW_NOW")
+    out["day/manage-visio-button"] = (r.get(manage_path(remote, "d@example.org")).get_data(as_text=True), False)
 
     closed = make_app(PREVIEW_NOW=CLOSED_NOW, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'closed.sqlite3'}")
     closed = closed.test_client()

@@ -62,7 +62,7 @@ def test_migrated_schema_matches_models(app):
 def test_migration_is_at_head(app):
     with app.app_context(), db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    assert current == "0004"
+    assert current == "0006"
 
 
 def integer_id_tables():

@@ -143,7 +143,13 @@ def test_remote_only_period(make_app):
     refused = late.post("/inscription", data={**fields, **valid_registration(email="dan@example.org")})
     assert refused.status_code == 403
     found = check("présentiel refusé", visible_text(refused.text))
-    found += pages(carl, [manage_path(app, "carl@example.org")])
+    app.config["VISIO_URL"] = "https://visio.example.org/jnt"
+    found += pages(carl, [manage_path(app, "carl@example.org")])  # « apparaîtra … le 18 janvier à 8h30 »
+    app.config["PREVIEW_NOW"] = make_app(PREVIEW_NOW="2023-01-18T08:30:00+01:00").config["PREVIEW_NOW"]
+    day = carl.get(manage_path(app, "carl@example.org")).text
+    assert "Rejoindre la visioconférence" in day
+    found += check("bouton de la visioconférence", visible_text(day))
+    app.config["PREVIEW_NOW"] = make_app(PREVIEW_NOW=IN_PERSON_CLOSED_NOW).config["PREVIEW_NOW"]
     app.config["PREVIEW_NOW"] = make_app(PREVIEW_NOW=PROMOTION_CLOSED_NOW).config["PREVIEW_NOW"]
     ann_page = manage_path(app, "ann@example.org")
     found += pages(ann, [ann_page, ann_page + "/annuler"])

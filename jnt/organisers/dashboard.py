@@ -117,6 +117,8 @@ class Counts:
     remote: int
     total: int
     by_structure: list
+    # Remote attendees who pressed "Rejoindre la visioconférence" (their first join is recorded).
+    joined: int = 0
     # False after PROMOTION_DEADLINE: freed seats then stay free until an organiser gives them.
     promotion_open: bool = True
 
@@ -143,6 +145,9 @@ def counts() -> Counts:
         total=sum(by.values()),
         by_structure=by_structure,
         promotion_open=clock.promotion_open(),
+        joined=db.session.scalar(
+            select(func.count()).where(Registration.mode == REMOTE, Registration.joined_at.is_not(None))
+        ),
     )
 
 

@@ -25,6 +25,7 @@ bp = Blueprint("exports", __name__)
 HEADER = (
     "Nom", "Prénom", "Adresse e-mail", "Organisation", "Type de structure", "Fonction", "Mode",
     "Statut", "Besoins d’accessibilité", "Date d’inscription", "Présence enregistrée le",
+    "Connexion à distance le",
 )  # fmt: skip
 # A cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -50,7 +51,7 @@ def rows() -> Iterator[tuple]:
         texts = (r.last_name, r.first_name, r.email, r.organisation, types.get(r.structure_type, r.structure_type),
                  r.job_title, MODE_LABELS.get(r.mode, r.mode), STATUS_LABELS.get(r.status, r.status),
                  r.accessibility_needs or "")  # fmt: skip
-        yield (*(neutralise(t) for t in texts), _local(r.created_at), _local(r.checked_in_at))
+        yield (*(neutralise(t) for t in texts), _local(r.created_at), _local(r.checked_in_at), _local(r.joined_at))
 
 
 def _csv_cell(value) -> str:
@@ -72,7 +73,7 @@ def write_csv(source: Iterator[tuple]) -> tuple[bytes, int]:
 
 
 # Column widths in characters, in HEADER's order: wide enough to read without resizing.
-XLSX_WIDTHS = (20, 18, 32, 32, 24, 24, 12, 16, 32, 17, 17)
+XLSX_WIDTHS = (20, 18, 32, 32, 24, 24, 12, 16, 32, 17, 17, 17)
 
 
 def write_xlsx(source: Iterator[tuple]) -> tuple[bytes, int]:
