@@ -17,6 +17,7 @@ from support import (
 from jnt import booking
 from jnt.config import parse_instant
 from jnt.models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, SeatCounter, db
+from jnt.typography import french
 
 HTMX = {"HX-Request": "true"}
 JUST_BEFORE_THE_START = "2023-01-18T08:59:59+01:00"
@@ -223,3 +224,23 @@ def test_before_the_promotion_deadline_the_dashboard_asks_nothing(make_app):
     login(organiser)
     dashboard = organiser.get("/organisateurs/").text
     assert "1</span> place libre en présentiel" in dashboard and "à attribuer" not in dashboard
+
+
+def test_the_e_mails_and_the_practical_tab_give_each_deadline(make_app):
+    app = make_app()
+    client = app.test_client()
+    register(client)
+    [confirmation] = outbox_rows(app)
+    for body in (confirmation.body_text, confirmation.body_html):
+        assert (
+            "de passer du présentiel à la distance ou de l’annuler jusqu’au mercredi 18 janvier 2023 à 9h "
+            "(heure de Paris), et de passer de la distance au présentiel jusqu’au jeudi 5 janvier 2023 à 23h59"
+        ) in body
+    practical = client.get("/infos-pratiques").text
+    assert (
+        french(
+            "Dates limites : jusqu’au jeudi 5 janvier 2023 à 23h59 (heure de Paris) en présentiel, "
+            "jusqu’au mercredi 18 janvier 2023 à 9h (heure de Paris) à distance."
+        )
+        in practical
+    )
