@@ -55,7 +55,8 @@
 # Public address of the site: every absolute link (canonical, e-mails, calendar files) and redirect.
 # PUBLIC_URL = "https://jnt.example.org"
 
-# Video-conference link sent to remote attendees (reminders, calendar file).
+# Video-conference link sent to remote attendees (reminders, calendar file), and the target of the
+# "Rejoindre la visioconférence" button on their management page on the day (unset: no button).
 # VISIO_URL = "https://..."
 
 # Outgoing e-mail (Flask-Mail's names). Without MAIL_SERVER, e-mails are written
