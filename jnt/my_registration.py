@@ -60,7 +60,7 @@ def in_person_closed_text() -> str:
     deadline = formatting.deadline_fr(current_app.extensions["jnt_event"].deadlines.in_person)
     return french(
         f"Le passage au présentiel était possible {deadline}, comme les inscriptions sur place : "
-        "vous restez inscrit à distance."
+        "votre inscription reste à distance."
     )
 
 
@@ -114,7 +114,7 @@ def show(token: str):
             token=token,
             attestation=attestation.offer(registration),
             join_form=JoinForm() if can_join else None,
-            join_soon=visio.opens_at() if visio.offered(registration) and clock.now() < visio.opens_at() else None,
+            join_soon=visio.opens_later(registration),
         )
     )
     if can_join:

@@ -35,6 +35,7 @@ def _form(**data) -> RegistrationForm:
 
 
 def _form_page(form: RegistrationForm, status: int = 200):
+    """The form page (or its fragment), with this browser's secret and a fresh submission id."""
     session.setdefault(FORM_SECRET, secrets.token_urlsafe(32))
     if not form.submission_id.data:
         form.submission_id.data = secrets.token_urlsafe(16)

@@ -36,6 +36,11 @@ def offered(registration: Registration) -> bool:
     return registration.mode == REMOTE and url() is not None
 
 
+def opens_later(registration: Registration) -> dt.datetime | None:
+    """When the button will appear for this person, if it is not there yet (the page says so)."""
+    return opens_at() if offered(registration) and clock.now() < opens_at() else None
+
+
 def can_join(registration: Registration) -> bool:
     """The button is shown and works: remote, a link, from 30 minutes before the start until the end."""
     return offered(registration) and opens_at() <= clock.now() < current_app.extensions["jnt_event"].end
