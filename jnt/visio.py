@@ -11,9 +11,10 @@ import re
 from urllib.parse import urlsplit
 
 from flask import current_app
+from sqlalchemy import update
 
 from . import clock
-from .models import REMOTE, Registration, utcnow
+from .models import REMOTE, Registration, db, utcnow
 
 # The button appears this long before the start: time to set up sound and camera.
 OPENS_BEFORE = dt.timedelta(minutes=30)
@@ -47,9 +48,16 @@ def can_join(registration: Registration) -> bool:
 
 
 def record_join(registration: Registration) -> None:
-    """Note the first join (inside the caller's write); later ones change nothing."""
-    if registration.joined_at is None:
-        registration.joined_at = utcnow()
+    """Note the first join (inside the caller's write); later ones change nothing.
+
+    A single conditional UPDATE, as at check-in: two joins at once keep the first, and the
+    registration's version (what an organiser's open page showed) does not change.
+    """
+    db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.joined_at.is_(None))
+        .values(joined_at=utcnow())
+    )
 
 
 def origin(link: str) -> str | None:

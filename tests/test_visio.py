@@ -48,6 +48,12 @@ def join(client, path: str, page: str | None = None):
     return client.post(path + "/visioconference", data={"csrf_token": csrf_token(page)})
 
 
+def version(app, email: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Registration.version).filter_by(email=email))
+
+
+@pytest.mark.both_databases
 @pytest.mark.parametrize("now", [OPENING, LAST_SECOND])
 def test_on_the_day_the_button_records_the_first_join_and_leads_to_the_visio(remote, now):
     app, client, path = remote
@@ -55,12 +61,14 @@ def test_on_the_day_the_button_records_the_first_join_and_leads_to_the_visio(rem
     page = client.get(path)
     assert BUTTON in page.text
     assert "form-action 'self' https://visio.example.org;" in page.headers["Content-Security-Policy"]
+    seen = version(app, "dominique@example.org")
     response = join(client, path, page.text)
     assert response.status_code == 303 and response.headers["Location"] == VISIO
     first = joined_at(app, "dominique@example.org")
     assert first is not None
     assert join(client, path).status_code == 303
     assert joined_at(app, "dominique@example.org") == first  # the first join is the one kept
+    assert version(app, "dominique@example.org") == seen  # an organiser's open page stays valid
 
 
 @pytest.mark.parametrize("now", [BEFORE_OPENING, END])
