@@ -4,6 +4,8 @@ import datetime as dt
 
 from flask import current_app
 
+from .models import IN_PERSON
+
 
 def now() -> dt.datetime:
     """The current instant in UTC, as the site should see it."""
@@ -37,7 +39,7 @@ def registration_open() -> bool:
 
 def mode_open(mode: str) -> bool:
     """Whether one may still register in this mode (IN_PERSON or REMOTE)."""
-    return in_person_open() if mode == "in_person" else remote_open()
+    return in_person_open() if mode == IN_PERSON else remote_open()
 
 
 def changes_open() -> bool:
