@@ -19,6 +19,7 @@ def event_over() -> bool:
 
 
 def _deadlines():
+    """The edition's deadlines (content file, or the settings that replace them)."""
     return current_app.extensions["jnt_event"].deadlines
 
 
