@@ -9,8 +9,12 @@
 # In-person seats (the announcement gives no number); at most 2147483647.
 # IN_PERSON_CAPACITY = 100
 
-# Last moment to register, exclusive, with its time zone ("avant le 6 janvier 2023").
+# The deadlines come from the content file ([deadlines]); these replace them (exclusive, with
+# the UTC offset): in person ("avant le 6 janvier 2023"), remote, changes, automatic promotion.
 # RSVP_DEADLINE = "2023-01-06T00:00:00+01:00"
+# REMOTE_DEADLINE = "2023-01-18T09:00:00+01:00"
+# CHANGES_DEADLINE = "2023-01-18T09:00:00+01:00"
+# PROMOTION_DEADLINE = "2023-01-17T18:00:00+01:00"
 
 # Make the whole site behave as at this instant (a banner says so).
 # PREVIEW_NOW = "2023-01-02T10:00:00+01:00"
@@ -51,7 +55,8 @@
 # Public address of the site: every absolute link (canonical, e-mails, calendar files) and redirect.
 # PUBLIC_URL = "https://jnt.example.org"
 
-# Video-conference link sent to remote attendees (reminders, calendar file).
+# Video-conference link sent to remote attendees (reminders, calendar file), and the target of the
+# "Rejoindre la visioconférence" button on their management page on the day (unset: no button).
 # VISIO_URL = "https://..."
 
 # Outgoing e-mail (Flask-Mail's names). Without MAIL_SERVER, e-mails are written

@@ -1,9 +1,8 @@
 """The attestation de présence: who gets one, from when, and what it says.
 
 From the end of the day (the site's clock), a person whose presence was recorded downloads a
-PDF from their management page. Today the site records presence only at the entrance (the
-organisers' check-in); remote joining is not recorded yet, so remote attendees are told that
-theirs will come once it is. When it is, `attended` and `mode` are the only places to change.
+PDF from their management page: checked in at the entrance by the organisers, or, for a remote
+attendee, the first press of "Rejoindre la visioconférence" on that page (visio.py).
 """
 
 from flask import Response, current_app
@@ -18,8 +17,9 @@ DOWNLOAD_NAME = "attestation-de-presence.pdf"
 
 
 def attended(registration: Registration) -> bool:
-    """Whether the person's presence was recorded (checked in on site; remote joining is not recorded yet)."""
-    return registration.checked_in_at is not None
+    """Whether the person's presence was recorded: checked in on site, or joined the video conference remotely."""
+    joined = registration.mode == REMOTE and registration.joined_at is not None
+    return registration.checked_in_at is not None or joined
 
 
 def mode(registration: Registration) -> str:
@@ -41,9 +41,10 @@ def refusal(registration: Registration) -> str | None:
         )
     if not attended(registration) and registration.mode == REMOTE:
         return french(
-            "Les attestations de participation à distance ne sont pas encore disponibles : le site "
-            "n’enregistre pas encore les connexions à la visioconférence. Elles seront proposées sur "
-            f"cette page dès qu’il les enregistrera. En attendant, vous pouvez écrire à {_contact()}."
+            "Aucune connexion à la visioconférence n’a été enregistrée à votre nom (elle l’est quand "
+            "on la rejoint par le bouton de cette page) : nous ne pouvons donc pas vous délivrer "
+            f"d’attestation de présence. Si vous avez bien suivi la journée, écrivez-nous à {_contact()} : "
+            "nous vérifierons."
         )
     if not attended(registration):
         return french(

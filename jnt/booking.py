@@ -41,8 +41,8 @@ def register(data: dict, browser_key_hash: str | None = None) -> Outcome:
     values["accessibility_needs"] = values["accessibility_needs"] or ""
     try:
         with write():
-            # The deadline is checked inside the write transaction that would store the row.
-            if not clock.registration_open():
+            # The mode's deadline is checked inside the write transaction that would store the row.
+            if not clock.mode_open(values["mode"]):
                 return Outcome(Result.CLOSED)
             status = CONFIRMED
             if values["mode"] == IN_PERSON and not seats.take():

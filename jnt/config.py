@@ -1,17 +1,20 @@
 """Configuration: safe defaults, then instance/config.py, then JNT_* environment variables."""
 
+import dataclasses
 import datetime as dt
 import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from flask import Flask
 
-from .event import DEFAULT_FILE, ContentError
+from .event import DEFAULT_FILE, ContentError, in_zone
 from .event import load as load_content
 from .event_types import Event
+from .visio import origin
 
 
 class ConfigError(click.ClickException, RuntimeError):
@@ -33,9 +36,23 @@ DEFAULTS = {
     # The edition's content file (TOML, UTF-8): texts, dates, venue, programme, time zone. A syntax,
     # encoding or field error stops start-up with a message naming the file and the field.
     "EVENT_FILE": str(DEFAULT_FILE),
-    # First instant at which registrations are refused (exclusive), ISO 8601 with its UTC offset.
-    # "avant le 6 janvier 2023": open up to 5 January 23:59:59 Paris time. Must not be after the start.
-    "RSVP_DEADLINE": "2023-01-06T00:00:00+01:00",
+    # The edition's deadlines live in its content file ([deadlines]); each of these settings, when set (ISO
+    # 8601 with its UTC offset), replaces one: the first instant at which that thing is refused (exclusive).
+    # RSVP_DEADLINE: registering in person and switching to in person (the file's in_person: "avant le
+    # 6 janvier 2023", open up to 5 January 23:59:59 Paris time); not after the start.
+    # REMOTE_DEADLINE: registering remotely (file's default: the start of the day); not after the end.
+    # CHANGES_DEADLINE: switching to remote and cancelling online (default: the start); not after the end.
+    # PROMOTION_DEADLINE: until then a freed seat goes by itself to the first person waiting; after it, it
+    # stays free for the organisers to give (default: the evening before, 18:00 in the event's zone).
+    "RSVP_DEADLINE": None,
+    "REMOTE_DEADLINE": None,
+    "CHANGES_DEADLINE": None,
+    "PROMOTION_DEADLINE": None,
+    # TIMEZONE, the event's time zone (IANA name, e.g. "Europe/Paris"), and TIMEZONE_LABEL, how a time in
+    # it is qualified in French ("heure de Paris"): the content file's event.timezone and
+    # event.timezone_label unless set here (both together: a label must name the zone it follows).
+    "TIMEZONE": None,
+    "TIMEZONE_LABEL": None,
     # In-person seats. The announcement gives no number: a deliberate, documented default, to be set by
     # the organisers; 0 to MAX_CAPACITY (2,147,483,647, what the 32-bit seat counter can count).
     "IN_PERSON_CAPACITY": 100,
@@ -145,7 +162,9 @@ DEFAULTS = {
     "SLIDES_URL": None,
     "SURVEY_URL": None,
     # Video-conference link for remote attendees (their e-mails and calendar file); unset: "the link will
-    # follow".
+    # follow", and no "Rejoindre la visioconférence" button. Set, the remote attendee's management page shows
+    # that button from 30 minutes before the start until the end: it records the first join (the remote
+    # attestation) and leads there; the management pages' CSP then allows this host in form-action.
     "VISIO_URL": None,
     # Outgoing e-mail, Flask-Mail's names. No MAIL_SERVER: messages are written as .eml files in
     # instance/outbox/ (the site works without a mail server). MAIL_PORT: the relay's SMTP port.
@@ -209,6 +228,13 @@ MIN_SECRET_SYMBOLS = 5  # distinct characters: "aaaa…" or "abab…" is long bu
 # The seat counter is an INTEGER column: 32 bits on PostgreSQL, the narrower of the two databases.
 MAX_CAPACITY = 2**31 - 1
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Each deadline setting and the field of the content file's [deadlines] it replaces.
+DEADLINE_SETTINGS = {
+    "RSVP_DEADLINE": "in_person",
+    "REMOTE_DEADLINE": "remote",
+    "CHANGES_DEADLINE": "changes",
+    "PROMOTION_DEADLINE": "promotion",
+}
 
 
 def load(app: Flask, test_config: dict | None) -> None:
@@ -220,7 +246,9 @@ def load(app: Flask, test_config: dict | None) -> None:
         app.config.from_prefixed_env("JNT")
     else:
         app.config.from_mapping(test_config)
-    app.config["RSVP_DEADLINE"] = parse_instant(app.config["RSVP_DEADLINE"], "RSVP_DEADLINE")
+    for name in DEADLINE_SETTINGS:
+        if app.config[name] is not None:
+            app.config[name] = parse_instant(app.config[name], name)
     if app.config["PREVIEW_NOW"]:
         app.config["PREVIEW_NOW"] = parse_instant(app.config["PREVIEW_NOW"], "PREVIEW_NOW")
     if isinstance(app.config["TRUSTED_HOSTS"], str):
@@ -271,6 +299,9 @@ def check(app: Flask) -> None:
         value = cfg[name]
         if value is not None and (not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https")):
             raise ConfigError(f"{name} : adresse http(s) complète attendue ({value!r})")
+    visio = cfg["VISIO_URL"]
+    if visio is not None and (not isinstance(visio, str) or origin(visio) is None):
+        raise ConfigError(f"VISIO_URL : adresse http(s) complète attendue ({visio!r})")
     check_oidc(cfg)
     hosts = cfg["TRUSTED_HOSTS"]
     if hosts is not None and (
@@ -370,16 +401,40 @@ def check_secret(secret, lenient: bool) -> None:
 
 
 def load_event(app: Flask) -> Event:
-    """The content file named by EVENT_FILE, checked against the settings; errors name the setting."""
+    """The content file named by EVENT_FILE, with the settings that override it; errors name the setting."""
     try:
         event = load_content(app.config["EVENT_FILE"])
     except ContentError as exc:
         raise ConfigError(f"EVENT_FILE : {exc}") from None
-    check_event(app, event)
+    event = override(app.config, event)
+    check_event(event)
     return event
 
 
-def check_event(app: Flask, event) -> None:
-    """Settings that must agree with the event's content."""
-    if app.config["RSVP_DEADLINE"] > event.start:
-        raise ConfigError("RSVP_DEADLINE : la date limite d'inscription est après le début de l'événement")
+def override(cfg, event: Event) -> Event:
+    """The event with the time zone and deadlines the settings set instead of the file's."""
+    zone, label = cfg["TIMEZONE"], cfg["TIMEZONE_LABEL"]
+    if (zone is None) != (label is None):
+        raise ConfigError("TIMEZONE et TIMEZONE_LABEL : à définir ensemble (ex. Europe/Paris et « heure de Paris »)")
+    if zone is not None:
+        try:
+            event = in_zone(event, ZoneInfo(str(zone)), str(label))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"TIMEZONE : fuseau inconnu ({zone!r})") from None
+    changed = {field: cfg[name].astimezone(event.tz) for name, field in DEADLINE_SETTINGS.items() if cfg[name]}
+    return dataclasses.replace(event, deadlines=dataclasses.replace(event.deadlines, **changed)) if changed else event
+
+
+def check_event(event: Event) -> None:
+    """Deadlines that make sense for the day: the message names the setting and the file's field."""
+    d = event.deadlines
+    for name, moment, limit, what in (
+        ("RSVP_DEADLINE", d.in_person, event.start, "le début"),
+        ("REMOTE_DEADLINE", d.remote, event.end, "la fin"),
+        ("CHANGES_DEADLINE", d.changes, event.end, "la fin"),
+        ("PROMOTION_DEADLINE", d.promotion, event.start, "le début"),
+    ):
+        if moment > limit:
+            raise ConfigError(
+                f"{name} (deadlines.{DEADLINE_SETTINGS[name]}) : la date limite est après {what} de l'événement"
+            )

@@ -1,12 +1,13 @@
 """The event's content: loads and validates the content file into plain dataclasses."""
 
+import dataclasses
 import datetime as dt
 import re
 import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .event_types import Event, Organiser, Product, Segment, Slot, Speaker, Venue
+from .event_types import Deadlines, Event, Organiser, Product, Segment, Slot, Speaker, Venue
 from .typography import french
 
 DEFAULT_FILE = Path(__file__).parent / "content" / "jnt-2023.toml"
@@ -36,8 +37,8 @@ class _Reader:
     def text(self, key: str, default: str | None = None) -> str:
         return self._get(key, str, default)
 
-    def instant(self, key: str) -> dt.datetime:
-        value = self._get(key, dt.datetime)
+    def instant(self, key: str, default: dt.datetime | None = None) -> dt.datetime:
+        value = self._get(key, dt.datetime, default)
         if value.tzinfo is None:
             raise ContentError(f"champ invalide : {self.path}.{key} (fuseau horaire manquant)")
         return value
@@ -86,6 +87,48 @@ def _clock(day: dt.datetime, hhmm: str, where: str) -> dt.datetime:
     return dt.datetime.combine(day.date(), t, tzinfo=day.tzinfo)
 
 
+# The evening before the day, when a seat freed later stops going by itself to the waiting list: a
+# promotion sent later reaches agents after their working day, too late to arrange the journey.
+PROMOTION_HOUR = dt.time(18)
+
+
+def _deadlines(d: "_Reader", start: dt.datetime, tz: ZoneInfo) -> Deadlines:
+    """The deadlines table; only in person is required (the announcement's date), the others default."""
+    evening_before = dt.datetime.combine(start.date() - dt.timedelta(days=1), PROMOTION_HOUR, tzinfo=tz)
+    return Deadlines(
+        in_person=d.instant("in_person").astimezone(tz),
+        remote=d.instant("remote", start).astimezone(tz),
+        changes=d.instant("changes", start).astimezone(tz),
+        promotion=d.instant("promotion", evening_before).astimezone(tz),
+    )
+
+
+def _zone(name: str, where: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ContentError(f"champ invalide : {where} (fuseau inconnu)") from None
+
+
+def in_zone(event: Event, tz: ZoneInfo, label: str) -> Event:
+    """The same event with every instant shown in another zone (a setting overrides the file's)."""
+    slots = tuple(
+        dataclasses.replace(s, start=s.start.astimezone(tz), end=s.end.astimezone(tz)) for s in event.programme
+    )
+    d = event.deadlines
+    deadlines = Deadlines(*(moment.astimezone(tz) for moment in (d.in_person, d.remote, d.changes, d.promotion)))
+    return dataclasses.replace(
+        event,
+        tz=tz,
+        tz_label=label,
+        start=event.start.astimezone(tz),
+        end=event.end.astimezone(tz),
+        announced_at=event.announced_at.astimezone(tz),
+        programme=slots,
+        deadlines=deadlines,
+    )
+
+
 # Fields that are not prose: identifiers, codes and addresses keep their characters.
 NOT_PROSE = {"url", "timezone", "acronym", "country", "postal_code", "start", "end"}
 
@@ -105,10 +148,7 @@ def parse(data: dict) -> Event:
     """Validate the raw TOML data and build the Event (prose typeset the French way)."""
     root = _Reader(typeset(data), "")
     ev = root.table("event")
-    try:
-        tz = ZoneInfo(ev.text("timezone"))
-    except ZoneInfoNotFoundError:
-        raise ContentError("champ invalide : event.timezone (fuseau inconnu)") from None
+    tz = _zone(ev.text("timezone"), "event.timezone")
     start, end = ev.instant("start").astimezone(tz), ev.instant("end").astimezone(tz)
     if end <= start:
         raise ContentError("champ invalide : event.end (avant event.start)")
@@ -144,6 +184,8 @@ def parse(data: dict) -> Event:
         start=start,
         end=end,
         tz=tz,
+        tz_label=ev.text("timezone_label"),
+        deadlines=_deadlines(root.table("deadlines"), start, tz),
         chapeau=ev.text("chapeau"),
         description=ev.text("description"),
         admission=ev.text("admission"),

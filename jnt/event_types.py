@@ -69,6 +69,16 @@ class Venue:
 
 
 @dataclass(frozen=True)
+class Deadlines:
+    """The first instant at which each thing is refused (exclusive), all aware."""
+
+    in_person: dt.datetime  # registering in person, or switching to in person
+    remote: dt.datetime  # registering remotely
+    changes: dt.datetime  # switching to remote, cancelling
+    promotion: dt.datetime  # a freed seat going by itself to the first person waiting
+
+
+@dataclass(frozen=True)
 class Event:
     title: str
     category: str
@@ -77,6 +87,8 @@ class Event:
     start: dt.datetime
     end: dt.datetime
     tz: ZoneInfo
+    tz_label: str  # how a time in `tz` is qualified in French: « 9h (heure de Paris) »
+    deadlines: Deadlines
     chapeau: str
     description: str
     admission: str

@@ -34,10 +34,20 @@ def short_datetime_fr(value: dt.datetime) -> str:
     return f"{format_datetime(_local(value), 'd MMM y', locale='fr_FR')}, {hour_fr(value)}"
 
 
+def zone_fr() -> str:
+    """How the event's times are qualified: « heure de Paris » (from the content file)."""
+    return current_app.extensions["jnt_event"].tz_label
+
+
 def deadline_fr(deadline: dt.datetime) -> str:
-    """The RSVP deadline as the last moment still open, with the time zone named."""
-    last = _local(deadline) - dt.timedelta(minutes=1)
-    return f"jusqu’au {date_fr(last)} à {hour_fr(last)} (heure de Paris)"
+    """A deadline as the last moment still open, with the time zone named.
+
+    At midnight (« avant le 6 janvier ») the last minute of the day before; otherwise the hour itself
+    (« jusqu’au mercredi 18 janvier 2023 à 9h »: until the start).
+    """
+    local = _local(deadline)
+    last = local - dt.timedelta(minutes=1) if local.time() == dt.time(0) else local
+    return f"jusqu’au {date_fr(last)} à {hour_fr(last)} ({zone_fr()})"
 
 
 def init_app(app: Flask) -> None:

@@ -6,7 +6,7 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .models import IN_PERSON, REMOTE
@@ -22,7 +22,16 @@ STRUCTURE_TYPES = [
 ]
 MODES = [(IN_PERSON, "En présentiel"), (REMOTE, "À distance (visioconférence)")]
 MODES_WHEN_FULL = [(IN_PERSON, "En présentiel — liste d’attente (complet)"), MODES[1]]
+MODES_WHEN_IN_PERSON_CLOSED = [MODES[1]]
 REQUIRED = "Ce champ est obligatoire."
+CHOOSE_A_MODE = french("Choisissez « en présentiel » ou « à distance ».")
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """(value, label) pairs, the site's label tables, as a choice field's choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 # C0/C1 control characters (tab and newlines are allowed only in the free-text field).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 LINE_BREAK = re.compile(r"[\t\r\n]")
@@ -105,10 +114,15 @@ class RegistrationForm(FlaskForm):
     organisation = text_field(
         "Organisation", 200, description="Votre collectivité ou structure", render_kw={"autocomplete": "organization"}
     )
-    # Choice fields are validated below against STRUCTURE_TYPES and MODES, which the templates list.
-    structure_type = StringField("Type de structure", validators=[InputRequired(REQUIRED)])
+    # A value outside the choices (none ticked, or a crafted one) gets the field's own French message.
+    structure_type = SelectField(
+        "Type de structure",
+        choices=choices(STRUCTURE_TYPES),
+        invalid_choice_message="Choisissez un type de structure dans la liste.",
+    )
     job_title = text_field("Fonction", 150, render_kw={"autocomplete": "organization-title"})
-    mode = StringField("Mode de participation", validators=[InputRequired(REQUIRED)])
+    # The view narrows the choices to what is open now (registration.mode_choices).
+    mode = RadioField("Mode de participation", choices=choices(MODES), invalid_choice_message=CHOOSE_A_MODE)
     accessibility_needs = TextAreaField(
         "Besoins d’accessibilité (facultatif)",
         filters=[_strip],
@@ -143,14 +157,6 @@ class RegistrationForm(FlaskForm):
             )
         field.data = address
 
-    def validate_structure_type(self, field):
-        if field.data not in dict(STRUCTURE_TYPES):
-            raise ValidationError("Choisissez un type de structure dans la liste.")
-
-    def validate_mode(self, field):
-        if field.data not in dict(MODES):
-            raise ValidationError(french("Choisissez « en présentiel » ou « à distance »."))
-
 
 class ModeForm(FlaskForm):
     """Switch between in person and remote (management page)."""
@@ -159,8 +165,12 @@ class ModeForm(FlaskForm):
 
     def validate_mode(self, field):
         if field.data not in dict(MODES):
-            raise ValidationError(french("Choisissez « en présentiel » ou « à distance »."))
+            raise ValidationError(CHOOSE_A_MODE)
 
 
 class CancelForm(FlaskForm):
     """Confirm the cancellation (CSRF token only: a link followed by a mail scanner changes nothing)."""
+
+
+class JoinForm(FlaskForm):
+    """Join the video conference (CSRF token only: the join is recorded by a POST, never by a followed link)."""

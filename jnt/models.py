@@ -60,6 +60,8 @@ class Registration(db.Model):
     # When the person joined the in-person waiting list: the list's order.
     queued_at: Mapped[dt.datetime | None]
     checked_in_at: Mapped[dt.datetime | None]
+    # First time a remote attendee pressed "Rejoindre la visioconférence" (visio.py): their presence.
+    joined_at: Mapped[dt.datetime | None]
     reminder_sent_at: Mapped[dt.datetime | None]
     # Added at the entrance by an organiser, not registered: their address (if any) is unproven,
     # so nothing is ever e-mailed to them.

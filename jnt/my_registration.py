@@ -8,14 +8,25 @@ the logs we write.
 
 import logging
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import attestation, calendar, clock, errors, waiting_list
+from . import attestation, calendar, clock, errors, formatting, security, visio, waiting_list
 from .database import write
-from .forms import CancelForm, ModeForm
+from .forms import CancelForm, JoinForm, ModeForm
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 from .tokens import RedactTokens, hash_token
 from .typography import french
@@ -29,7 +40,28 @@ TOKEN = "<string(minlength=32, maxlength=64):token>"  # noqa: S105 - a URL rule,
 # whole address, token included, with every request for a stylesheet or font (proxy and CDN logs
 # record referrers), and turning the referrer check off would weaken every form of the site.
 REFERRER_POLICY = "strict-origin"
-CLOSED = french("La date limite est passée : l’inscription ne peut plus être modifiée ni annulée en ligne.")
+JOIN_CLOSED = french(
+    "Le bouton « Rejoindre la visioconférence » sert aux personnes inscrites à distance, de 30 minutes "
+    "avant le début de la journée jusqu’à sa fin."
+)
+
+
+def closed_text() -> str:
+    """Why nothing can be changed online any more (after the changes deadline)."""
+    deadline = formatting.deadline_fr(current_app.extensions["jnt_event"].deadlines.changes)
+    return french(
+        "La date limite est passée : l’inscription ne peut plus être modifiée ni annulée en ligne "
+        f"(c’était possible {deadline})."
+    )
+
+
+def in_person_closed_text() -> str:
+    """Why a remote attendee can no longer switch to in person (after the in-person deadline)."""
+    deadline = formatting.deadline_fr(current_app.extensions["jnt_event"].deadlines.in_person)
+    return french(
+        f"Le passage au présentiel était possible {deadline}, comme les inscriptions sur place : "
+        "votre inscription reste à distance."
+    )
 
 
 def _find(token: str) -> Registration:
@@ -45,17 +77,26 @@ def _page(template: str, registration: Registration, **context):
         template,
         registration=registration,
         position=waiting_list.position(registration),
-        is_open=clock.registration_open(),
-        closed_text=CLOSED,
+        is_open=clock.changes_open(),
+        in_person_open=clock.in_person_open(),
+        promotion_open=clock.promotion_open(),
+        closed_text=closed_text(),
+        in_person_closed_text=in_person_closed_text(),
         referrer_policy=REFERRER_POLICY,
         **context,
     )
 
 
-def _refuse_when_closed():
-    """After the deadline, changes are refused (checked inside the write transaction)."""
-    if not clock.registration_open():
-        return errors.render_error(403, "Modification impossible", CLOSED)
+def _refuse_when_closed(target: str | None = None):
+    """After their deadline, changes are refused (checked inside the write transaction).
+
+    Switching to remote and cancelling follow the changes deadline; switching to in person also
+    the in-person deadline, as registering in person does.
+    """
+    if not clock.changes_open():
+        return errors.render_error(403, "Modification impossible", closed_text())
+    if target == IN_PERSON and not clock.in_person_open():
+        return errors.render_error(403, "Présentiel clos", in_person_closed_text())
     return None
 
 
@@ -64,13 +105,36 @@ def show(token: str):
     """The registration as recorded, with what can still be changed."""
     registration = _find(token)
     target = IN_PERSON if registration.mode == REMOTE else REMOTE
-    return _page(
-        "manage/show.html",
-        registration,
-        form=ModeForm(mode=target),
-        token=token,
-        attestation=attestation.offer(registration),
+    can_join = visio.can_join(registration)
+    response = make_response(
+        _page(
+            "manage/show.html",
+            registration,
+            form=ModeForm(mode=target),
+            token=token,
+            attestation=attestation.offer(registration),
+            join_form=JoinForm() if can_join else None,
+            join_soon=visio.opens_later(registration),
+        )
     )
+    if can_join:
+        # The join form's POST is redirected to the video host: only this page allows it (form-action).
+        targets = (*security.form_targets(current_app.config), visio.form_action_origin())
+        response.headers["Content-Security-Policy"] = security.csp(targets)
+    return response
+
+
+@bp.post(f"/gerer/{TOKEN}/visioconference")
+def join(token: str):
+    """Record a remote attendee's first join (their presence), then go to the video conference."""
+    if not JoinForm().validate():
+        abort(400)
+    with write():
+        registration = _find(token)
+        if not visio.can_join(registration):
+            return errors.render_error(403, "Visioconférence non disponible", JOIN_CLOSED)
+        visio.record_join(registration)
+    return redirect(visio.url(), 303)
 
 
 @bp.get(f"/gerer/{TOKEN}/{calendar.FILENAME}")
@@ -96,7 +160,7 @@ def switch(token: str):
         abort(400)
     with write():
         registration = _find(token)
-        if (refused := _refuse_when_closed()) is not None:
+        if (refused := _refuse_when_closed(form.mode.data)) is not None:
             return refused
         if form.mode.data == registration.mode:  # already so (a form sent twice): nothing to change
             return redirect(url_for(".show", token=token), 303)

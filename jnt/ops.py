@@ -124,9 +124,13 @@ def check_config_command() -> None:
     app = current_app._get_current_object()
     for name, value in shown_settings(app).items():
         click.echo(f"{name} = {value!r}")
+    event = app.extensions["jnt_event"]
+    # The deadlines in force: the content file's, or the settings that replace them.
+    for field, moment in vars(event.deadlines).items():
+        click.echo(f"deadlines.{field} = {moment.isoformat()} ({event.tz_label})")
     try:
         config.check(app)
-        config.check_event(app, app.extensions["jnt_event"])
+        config.check_event(event)
     except config.ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     for warning in config.production_warnings(app.config):

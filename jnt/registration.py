@@ -2,24 +2,40 @@
 
 import secrets
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, current_app, redirect, request, session, url_for
 from sqlalchemy import select
 
-from . import booking, clock, ratelimit, seats, waiting_list
+from . import booking, clock, formatting, ratelimit, seats, waiting_list
 from .booking import Result
 from .database import write
-from .forms import MODES, MODES_WHEN_FULL, STRUCTURE_TYPES, RegistrationForm
+from .forms import MODES, MODES_WHEN_FULL, MODES_WHEN_IN_PERSON_CLOSED, RegistrationForm, choices
 from .htmx import page_or_fragment
 from .mail import messages
-from .models import Registration, db
+from .models import IN_PERSON, REMOTE, Registration, db
 from .tokens import browser_key, hash_token
+from .typography import french
 
 bp = Blueprint("registration", __name__, url_prefix="/inscription")
 # Session keys: this browser's secret (see tokens.browser_key), and the key of its registration.
 FORM_SECRET, REGISTRATION_KEY = "form_secret", "registration_key"
 
 
+def mode_choices(status: seats.SeatStatus) -> list:
+    """The modes offered now: in person marked when full, gone after its deadline."""
+    if not clock.in_person_open():
+        return choices(MODES_WHEN_IN_PERSON_CLOSED)
+    return choices(MODES_WHEN_FULL if status.full else MODES)
+
+
+def _form(**data) -> RegistrationForm:
+    """The registration form with the choices of this moment (the form's data, when posted)."""
+    form = RegistrationForm(**data)
+    form.mode.choices = mode_choices(seats.status())
+    return form
+
+
 def _form_page(form: RegistrationForm, status: int = 200):
+    """The form page (or its fragment), with this browser's secret and a fresh submission id."""
     session.setdefault(FORM_SECRET, secrets.token_urlsafe(32))
     if not form.submission_id.data:
         form.submission_id.data = secrets.token_urlsafe(16)
@@ -29,10 +45,27 @@ def _form_page(form: RegistrationForm, status: int = 200):
         status,
         form=form,
         seats=seats.status(),
-        structure_types=STRUCTURE_TYPES,
-        modes=MODES,
-        modes_when_full=MODES_WHEN_FULL,
+        in_person_closed=None if clock.in_person_open() else in_person_closed_text(),
     )
+
+
+def in_person_closed_text() -> str:
+    """Why the form offers remote participation only (after the in-person deadline)."""
+    deadline = formatting.deadline_fr(current_app.extensions["jnt_event"].deadlines.in_person)
+    return french(
+        f"Les inscriptions en présentiel étaient ouvertes {deadline} : il n’est plus possible de "
+        "s’inscrire sur place. Vous pouvez encore vous inscrire à distance."
+    )
+
+
+def _in_person_refused(form: RegistrationForm):
+    """A form sent for in person after its deadline (crafted, or opened before it): 403, remote offered.
+
+    The choices no longer hold in person: the field's generic message gives way to the reason.
+    """
+    form.mode.choices = choices(MODES_WHEN_IN_PERSON_CLOSED)
+    form.mode.errors = [in_person_closed_text()]
+    return _form_page(form, 403)
 
 
 def _closed(status: int = 403):
@@ -64,10 +97,11 @@ def _confirmed(registration: Registration, key: str):
 
 @bp.get("")
 def form():
-    """The registration form, or the closed notice after the deadline."""
+    """The registration form (remote only after the in-person deadline), or the closed notice after both."""
     if not clock.registration_open():
         return _closed(200)
-    return _form_page(RegistrationForm())
+    # After the in-person deadline remote is the only choice left: already ticked.
+    return _form_page(_form() if clock.in_person_open() else _form(mode=REMOTE))
 
 
 @bp.post("")
@@ -76,14 +110,18 @@ def submit():
     """Validate and store a registration (post/redirect/get without JavaScript)."""
     if not clock.registration_open():
         return _closed()
-    form = RegistrationForm()
-    if not form.validate():
+    form = _form()
+    valid = form.validate()
+    if form.mode.data == IN_PERSON and not clock.in_person_open():
+        return _in_person_refused(form)
+    if not valid:
         return _form_page(form, 422)
     content = {name: form.data[name] for name in booking.FIELDS}
     key = browser_key(session.get(FORM_SECRET), form.submission_id.data, content)
     outcome = booking.register(form.data, hash_token(key))
     if outcome.result is Result.CLOSED:
-        return _closed()
+        # The deadline passed while the form was on its way: say which one.
+        return _in_person_refused(form) if form.data["mode"] == IN_PERSON and clock.remote_open() else _closed()
     if outcome.result is Result.DUPLICATE:
         # Nothing about the existing registration is shown: its owner gets a new link by e-mail.
         _send_link(form.email.data)

@@ -14,7 +14,9 @@ def csp(form_targets: tuple[str, ...] = ()) -> str:
 
     No 'unsafe-inline' / 'unsafe-eval': htmx is configured by a meta tag, its styles live in jnt.css.
     img-src data: for the DSFR's inline SVG icons (background and mask images in its CSS) and the
-    ProConnect button's image. Chromium applies form-action to the redirects that follow a form's POST too.
+    ProConnect button's image. form-action also governs where a form's POST may be redirected
+    (Chromium, Safari): ProConnect's origin when it is set up, and, on the one page with the
+    video-conference button, that host (visio.py); no other.
     """
     return "; ".join(
         (

@@ -36,7 +36,7 @@ def render_tab(tab: Tab, canonical_endpoint: str):
     # PUBLIC_URL (urls.py), so no header the client sends (Host, X-Forwarded-*) can change the bytes.
     # The JSON-LD's availability follows whether the in-person seats are all taken: part of the key.
     status = pagecache.seat_status()
-    phase = (clock.registration_open(), clock.event_over(), status.full)
+    phase = (clock.in_person_open(), clock.remote_open(), clock.event_over(), status.full)
     key = (tab.slug, canonical_endpoint, partial, phase)
     return pagecache.respond(
         key,
@@ -102,11 +102,13 @@ IN_STOCK, SOLD_OUT = "https://schema.org/InStock", "https://schema.org/SoldOut"
 
 
 def offers(status: seats.SeatStatus) -> list[dict]:
-    """One free offer per mode; availability only while registration is open (SoldOut when in person is full)."""
-    open_now = clock.registration_open()
-    deadline = current_app.config["RSVP_DEADLINE"].astimezone(current_app.extensions["jnt_event"].tz)
+    """One free offer per mode, valid until its own deadline; availability only while that mode is open."""
+    deadlines = current_app.extensions["jnt_event"].deadlines
     result = []
-    for name, available in (("Participation en présentiel", not status.full), ("Participation à distance", True)):
+    for name, deadline, open_now, available in (
+        ("Participation en présentiel", deadlines.in_person, clock.in_person_open(), not status.full),
+        ("Participation à distance", deadlines.remote, clock.remote_open(), True),
+    ):
         offer = {"@type": "Offer", "name": name, "price": 0, "priceCurrency": "EUR"}
         offer |= {"url": public_url("registration.form"), "validThrough": deadline.isoformat()}
         if open_now:
@@ -151,12 +153,16 @@ def json_ld(event, status: seats.SeatStatus) -> dict:
 
 def _globals() -> dict:
     """Values every template may use."""
-    cfg = current_app.config
+    event = current_app.extensions["jnt_event"]
     return {
-        "event": current_app.extensions["jnt_event"],
-        "preview_now": cfg["PREVIEW_NOW"],
-        "deadline_text": formatting.deadline_fr(cfg["RSVP_DEADLINE"]),
+        "event": event,
+        "preview_now": current_app.config["PREVIEW_NOW"],
+        "deadline_text": formatting.deadline_fr(event.deadlines.in_person),
+        "remote_deadline_text": formatting.deadline_fr(event.deadlines.remote),
+        "changes_deadline_text": formatting.deadline_fr(event.deadlines.changes),
         "registration_open": clock.registration_open,
+        "in_person_open": clock.in_person_open,
+        "changes_open": clock.changes_open,
         "event_over": clock.event_over,
         "seat_status": seats.status,
     }

@@ -1,13 +1,14 @@
 """The in-person waiting list: its order, and the changes that move seats (promotion, switch, cancellation).
 
 Each function runs inside the caller's `with write():`, so a freed seat goes to the first
-person waiting in the same transaction: nobody is promoted twice and the capacity is never
-exceeded, whatever runs concurrently. A promotion queues its e-mail in that transaction too.
+person waiting (until the promotion deadline) in the same transaction: nobody is promoted
+twice and the capacity is never exceeded, whatever runs concurrently. A promotion queues its
+e-mail in that transaction too.
 """
 
 from sqlalchemy import select
 
-from . import seats
+from . import clock, seats
 from .mail import messages
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db, utcnow
 
@@ -59,11 +60,15 @@ def promote_next() -> Registration | None:
 
 
 def free_seat_of(registration: Registration) -> Registration | None:
-    """Release the seat this registration holds, and give it to the next in line."""
+    """Release the seat this registration holds, and give it to the next in line until PROMOTION_DEADLINE.
+
+    After it, the seat stays free: a promotion sent that late reaches people too late to come,
+    and the organisers, who see the free seats on their dashboard, give them by hand.
+    """
     if not _holds_seat(registration):
         return None
     seats.release()
-    return promote_next()
+    return promote_next() if clock.promotion_open() else None
 
 
 def switch_to_remote(registration: Registration) -> Registration | None:

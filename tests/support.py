@@ -5,9 +5,14 @@ Imported by test modules as an ordinary module; conftest.py holds only fixtures 
 
 import re
 
-# Registration is open on this date (the deadline is 6 January 2023, Paris time).
+# Registration is open on this date (the in-person deadline is 6 January 2023, Paris time).
 OPEN_NOW = "2023-01-02T10:00:00+01:00"
-CLOSED_NOW = "2023-01-06T00:00:00+01:00"
+# The in-person deadline (« avant le 6 janvier 2023 »): from then on, remote registration only.
+IN_PERSON_CLOSED_NOW = "2023-01-06T00:00:00+01:00"
+# The evening before (18:00): from then on, a freed seat stays free for the organisers to give.
+PROMOTION_CLOSED_NOW = "2023-01-17T18:00:00+01:00"
+# The start of the day: no registration, no change online any more.
+CLOSED_NOW = "2023-01-18T09:00:00+01:00"
 CONTACT_EMAIL = "equipe-jnt@example.net"
 
 

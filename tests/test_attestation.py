@@ -122,11 +122,11 @@ def test_a_no_show_is_told_why_and_gets_no_file(journey, now):
     assert "no-store" in response.headers["Cache-Control"]
 
 
-def test_remote_attendees_are_told_theirs_comes_once_joining_is_recorded(journey):
+def test_remote_attendees_who_never_joined_get_none_and_are_told_why(journey):
     app, client = journey(END)
     path = app.paths[REMOTE_PERSON["email"]]
     page = client.get(path).text
-    assert "n’enregistre pas encore les connexions à la visioconférence" in page
+    assert "Aucune connexion à la visioconférence n’a été enregistrée à votre nom" in page
     assert "attestation.pdf" not in page
     assert client.get(path + "/attestation.pdf").status_code == 403
 

@@ -82,8 +82,8 @@ def test_xlsx_has_a_bold_frozen_header_filters_and_widths(org):
     sheet = openpyxl.load_workbook(io.BytesIO(org.get("/organisateurs/export.xlsx").data)).active
     assert sheet.freeze_panes == "A2"
     assert all(cell.font.bold for cell in sheet[1]) and not any(cell.font.bold for cell in sheet[2])
-    assert sheet.auto_filter.ref == "A1:M4"
-    assert all(sheet.column_dimensions[col].width >= 12 for col in "ABCDEFGHIJKLM")
+    assert sheet.auto_filter.ref == "A1:N4"
+    assert all(sheet.column_dimensions[col].width >= 12 for col in "ABCDEFGHIJKLMN")
 
 
 def test_exports_share_the_same_rows(org):

@@ -8,10 +8,12 @@ from organisers_support import EMAIL, PASSWORD, add_organiser, register
 from sqlalchemy import select
 from support import valid_registration
 
+from jnt.config import parse_instant
 from jnt.models import REMOTE, Registration, db
 
 REGISTRATION_FORMS = {"registration.submit"}
 MANAGEMENT_FORMS = {"manage.switch", "manage.cancel"}
+JOIN_FORMS = {"manage.join"}
 ORGANISER_FORMS = {
     "organisers.auth.authenticate",
     "organisers.auth.logout",
@@ -49,7 +51,7 @@ def people(app) -> dict[str, tuple[str, str]]:
 
 def test_every_post_route_has_its_https_test(app):
     posted = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
-    assert posted == REGISTRATION_FORMS | MANAGEMENT_FORMS | ORGANISER_FORMS | PROCONNECT_FORMS
+    assert posted == REGISTRATION_FORMS | MANAGEMENT_FORMS | JOIN_FORMS | ORGANISER_FORMS | PROCONNECT_FORMS
 
 
 def test_registration_forms_over_https(app):
@@ -83,6 +85,22 @@ def test_management_forms_over_https(app):
     assert response.status_code == 303 and response.headers["Location"] == "/inscription/annulee"
     assert people(app) == {}
     assert endpoints(app, visitor) == MANAGEMENT_FORMS
+
+
+def test_join_form_over_https(make_app):
+    """On the day, the remote attendee's "Rejoindre la visioconférence" goes through the referrer check."""
+    app = make_app(VISIO_URL="https://visio.example.org/jnt")
+    visitor = browser(app)
+    visitor.get("/inscription")
+    assert visitor.submit("/inscription", valid_registration(email="dom@example.org", mode=REMOTE)).status_code == 303
+    path = manage_path(app, "dom@example.org")
+    app.config["PREVIEW_NOW"] = parse_instant("2023-01-18T08:30:00+01:00", "PREVIEW_NOW")
+    visitor.get(path)
+    response = visitor.submit("/visioconference")
+    assert response.status_code == 303 and response.headers["Location"] == "https://visio.example.org/jnt"
+    with app.app_context():
+        assert db.session.scalar(select(Registration.joined_at)) is not None
+    assert endpoints(app, visitor) == REGISTRATION_FORMS | JOIN_FORMS
 
 
 def test_management_pages_never_send_their_address_as_referrer(app):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 from organisers_support import register
-from support import CLOSED_NOW
+from support import CLOSED_NOW, IN_PERSON_CLOSED_NOW, OPEN_NOW, PROMOTION_CLOSED_NOW
 
 from jnt.config import ConfigError
 
@@ -32,8 +32,49 @@ def test_offers_follow_the_seats_and_the_deadline(make_app):
         "Participation en présentiel": "https://schema.org/SoldOut",
         "Participation à distance": "https://schema.org/InStock",
     }
+    remote_only = make_app(PREVIEW_NOW=IN_PERSON_CLOSED_NOW).test_client()
+    assert offers(remote_only) == {
+        "Participation en présentiel": None,  # no longer offered, whatever the seats
+        "Participation à distance": "https://schema.org/InStock",
+    }
     closed = make_app(PREVIEW_NOW=CLOSED_NOW).test_client()
     assert set(offers(closed).values()) == {None}  # nothing in stock once registration is over
+
+
+REMOTE_ONLY = (
+    ["Les inscriptions en présentiel sont closes", "S’inscrire à distance", "jusqu’au mercredi 18 janvier 2023 à 9h"],
+    ["disponible", "Inscriptions closes", "confirmer votre présence avant", "Toutes les places"],
+)
+
+
+@pytest.mark.parametrize(
+    ("now", "says", "never"),
+    [
+        (
+            OPEN_NOW,
+            [
+                "Inscriptions en présentiel ouvertes jusqu’au jeudi 5 janvier 2023 à 23h59 (heure de Paris), "
+                "à distance jusqu’au mercredi 18 janvier 2023 à 9h (heure de Paris).",
+                "places en présentiel disponibles",
+            ],
+            ["closes", "S’inscrire à distance"],
+        ),
+        (IN_PERSON_CLOSED_NOW, *REMOTE_ONLY),
+        (PROMOTION_CLOSED_NOW, *REMOTE_ONLY),
+        (
+            CLOSED_NOW,
+            ["Inscriptions closes", "jusqu’au jeudi 5 janvier 2023 à 23h59 (heure de Paris) en présentiel"],
+            ["S’inscrire", "disponible"],
+        ),
+    ],
+    ids=["ouvert", "distance-seulement", "promotion-close", "commencee"],
+)
+def test_the_registration_box_tells_each_period_as_it_is(make_app, now, says, never):
+    text = make_app(PREVIEW_NOW=now).test_client().get("/").text
+    for words in says:
+        assert words in text
+    for words in never:
+        assert words not in text
 
 
 def test_the_day_after_the_page_says_it_took_place(make_app):

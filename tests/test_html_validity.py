@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from mailtools import manage_path
 from site_pages import FRAGMENTS, PUBLIC_PAGES
-from support import CLOSED_NOW, csrf_token, form_fields, valid_registration
+from support import CLOSED_NOW, IN_PERSON_CLOSED_NOW, csrf_token, form_fields, valid_registration
+
+from jnt.config import parse_instant
 
 HTMX = {"HX-Request": "true"}
 WRAPPER = (
@@ -66,6 +68,25 @@ def collect(make_app, tmp_path: Path) -> dict[str, tuple[str, bool]]:
     out["full/confirmation-waiting"] = (full.get(r.headers["Location"]).get_data(as_text=True), False)
     r = _post(full, "/inscription", HTMX, email="v@example.org")
     out["full/fragment-confirmation-waiting"] = (r.get_data(as_text=True), True)
+
+    remote = make_app(
+        PREVIEW_NOW=IN_PERSON_CLOSED_NOW, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'remote.sqlite3'}"
+    )
+    r = remote.test_client()
+    out["remote-only/event"] = (r.get("/").get_data(as_text=True), False)
+    out["remote-only/form"] = (r.get("/inscription").get_data(as_text=True), False)
+    out["remote-only/fragment-form"] = (r.get("/inscription", headers=HTMX).get_data(as_text=True), True)
+    out["remote-only/in-person-refused"] = (
+        _post(r, "/inscription", email="p@example.org").get_data(as_text=True),
+        False,
+    )
+    _post(r, "/inscription", email="d@example.org", mode="remote")
+    out["remote-only/manage"] = (r.get(manage_path(remote, "d@example.org")).get_data(as_text=True), False)
+    # The day, 30 minutes before the start: the "Rejoindre la visioconférence" button.
+    remote.config["VISIO_URL"] = "https://visio.example.org/jnt"
+    out["remote-only/manage-visio-soon"] = (r.get(manage_path(remote, "d@example.org")).get_data(as_text=True), False)
+    remote.config["PREVIEW_NOW"] = parse_instant("2023-01-18T08:30:00+01:00", "PREVIEW_NOW")
+    out["day/manage-visio-button"] = (r.get(manage_path(remote, "d@example.org")).get_data(as_text=True), False)
 
     closed = make_app(PREVIEW_NOW=CLOSED_NOW, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'closed.sqlite3'}")
     closed = closed.test_client()

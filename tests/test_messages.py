@@ -93,6 +93,16 @@ def test_each_segment_counts_exactly_who_it_reaches(site):
         assert answer.status_code == 200 and f"<strong>{n} personne" in answer.text, slug
 
 
+def test_a_remote_attendee_who_joined_came(site):
+    """Joining the video conference counts as coming, as for the attestation: the thank-you reaches them."""
+    app, client, ids = site
+    with app.app_context(), write():
+        db.session.execute(update(Registration).where(Registration.id == ids["dan"]).values(joined_at=utcnow()))
+    page = client.get(PAGE).text
+    for slug, n in {"presents": 2, "absents": 2}.items():
+        assert re.search(rf'for="segment-{slug}">.*?<span class="fr-hint-text">{n} personnes?</span>', page), slug
+
+
 def test_walk_ins_are_in_no_segment_even_with_an_address(site):
     """Nobody proved the address typed at the door: no message may reach it."""
     app, client, _ids = site

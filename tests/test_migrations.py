@@ -62,7 +62,7 @@ def test_migrated_schema_matches_models(app):
 def test_migration_is_at_head(app):
     with app.app_context(), db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    assert current == "0007"
+    assert current == "0006"
 
 
 def integer_id_tables():
@@ -221,18 +221,18 @@ def test_walk_in_revision_keeps_registrations_and_goes_back(empty_database_uri):
         db.session.execute(text("DELETE FROM registrations WHERE id = :id"), {"id": people[-1]})
         db.session.commit()
         upgrade(directory=MIGRATIONS, revision=WALK_INS)
-        kept = db.session.scalars(select(Registration).order_by(Registration.id)).all()
-        assert [(r.email, r.walk_in, r.over_capacity) for r in kept] == [
+        # Raw SQL, as the code of that revision would read and write (the models are at head).
+        kept = db.session.execute(text("SELECT email, walk_in, over_capacity FROM registrations ORDER BY id")).all()
+        assert [(e, bool(w), bool(o)) for e, w, o in kept] == [
             ("p0@example.org", False, False),
             ("p1@example.org", False, False),
         ]
-        walk_in = Registration(
-            first_name="W", last_name="I", organisation="O", structure_type="", job_title="",
-            mode="in_person", status="confirmed", walk_in=True,
+        walk_in_id = insert(
+            "registrations", first_name="W", last_name="I", organisation="O", structure_type="", job_title="",
+            mode="in_person", status="confirmed", walk_in=True, accessibility_needs="", created_at=AT, updated_at=AT,
         )  # fmt: skip
-        db.session.add(walk_in)
         db.session.commit()
-        assert walk_in.id > max(people)  # the rebuilt table kept its id counter
+        assert walk_in_id > max(people)  # the rebuilt table kept its id counter
         db.session.remove()
         downgrade(directory=MIGRATIONS, revision=revision_before(WALK_INS))
         emails = db.session.scalars(text("SELECT email FROM registrations ORDER BY id")).all()

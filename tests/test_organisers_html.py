@@ -27,10 +27,14 @@ PAGES = {
 
 
 def test_organiser_pages_are_valid_html(make_app, tmp_path):
-    app = make_app(IN_PERSON_CAPACITY=4)  # the fifth person waits
+    # After the promotion deadline (in person still open here), with one person waiting.
+    app = make_app(
+        IN_PERSON_CAPACITY=5, PREVIEW_NOW="2023-01-17T18:00:00+01:00", RSVP_DEADLINE="2023-01-18T00:00:00+01:00"
+    )
     add_organiser(app)
-    for n in range(5):
+    for n in range(6):
         register(app, n=n)
+    app.config["IN_PERSON_CAPACITY"] = 6  # a seat added that late waits for an organiser: the dashboard says so
     client = app.test_client()
     out = tmp_path / "html"
     out.mkdir()
@@ -38,10 +42,12 @@ def test_organiser_pages_are_valid_html(make_app, tmp_path):
     login(client)
     token = page_token(client.get(PAGES["pointage"]).text)
     client.post("/organisateurs/pointage/1/present", data={"csrf_token": token})  # a row in the "present" state
+    assert "1 place libre à attribuer" in client.get(PAGES["tableau"]).text
     for name, url in PAGES.items():
         (out / f"{name}.html").write_text(client.get(url).text)
     # The states a POST shows: no seat free (the override offered), a walk-in refused for want of a seat.
-    full = client.post("/organisateurs/pointage/5/present", data={"csrf_token": token})
+    app.config["IN_PERSON_CAPACITY"] = 5  # back to full: the sixth person waits
+    full = client.post("/organisateurs/pointage/6/present", data={"csrf_token": token})
     assert "hors jauge" in full.text
     (out / "pointage-complet.html").write_text(full.text)
     walk_in = {"csrf_token": token, "first_name": "Paul", "last_name": "Passant", "organisation": "Mairie"}

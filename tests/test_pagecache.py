@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from flask import template_rendered
 from sqlalchemy import create_engine, text
-from support import CLOSED_NOW, form_fields, valid_registration
+from support import CLOSED_NOW, IN_PERSON_CLOSED_NOW, form_fields, valid_registration
 
 from jnt import pagecache
 from jnt.config import parse_instant
@@ -65,6 +65,17 @@ def test_pagecache_follows_the_clock_past_the_deadline(app, client):
     assert "S’inscrire" not in html
     app.config["PREVIEW_NOW"] = parse_instant(CLOSED_NOW, "PREVIEW_NOW") - dt.timedelta(seconds=1)
     assert "S’inscrire" in client.get("/").get_data(as_text=True)
+
+
+def test_pagecache_follows_the_clock_past_the_in_person_deadline(app, client):
+    """The same worker's cached page turns to « S’inscrire à distance » at the in-person deadline, and back."""
+    assert "places en présentiel disponibles" in client.get("/").text
+    app.config["PREVIEW_NOW"] = parse_instant(IN_PERSON_CLOSED_NOW, "PREVIEW_NOW")
+    html = client.get("/").text
+    assert "S’inscrire à distance" in html and "disponible" not in html
+    app.config["PREVIEW_NOW"] = parse_instant(IN_PERSON_CLOSED_NOW, "PREVIEW_NOW") - dt.timedelta(seconds=1)
+    html = client.get("/").text
+    assert "S’inscrire à distance" not in html and "places en présentiel disponibles" in html
 
 
 def test_pagecache_canonical_url_is_the_public_url_whatever_the_host(make_app):

@@ -2,7 +2,7 @@
 
 import pytest
 from sqlalchemy import func, select
-from support import CLOSED_NOW, form_fields, valid_registration
+from support import CLOSED_NOW, IN_PERSON_CLOSED_NOW, form_fields, valid_registration
 
 from jnt.config import parse_instant
 from jnt.models import IN_PERSON_COUNTER, Registration, SeatCounter, db
@@ -157,9 +157,11 @@ def test_event_page_shows_remaining_seats(app, client):
     ("now", "is_open"),
     [
         ("2023-01-05T23:59:59+01:00", True),
-        ("2023-01-05T22:59:59+00:00", True),
-        ("2023-01-06T00:00:00+01:00", False),
-        ("2023-01-05T23:00:00+00:00", False),
+        ("2023-01-06T00:00:00+01:00", True),  # in person is closed, remote still open
+        ("2023-01-18T08:59:59+01:00", True),
+        ("2023-01-18T07:59:59+00:00", True),
+        ("2023-01-18T09:00:00+01:00", False),
+        ("2023-01-18T08:00:00+00:00", False),
         ("2023-01-20T10:00:00+01:00", False),
     ],
 )
@@ -167,7 +169,8 @@ def test_deadline_boundary(make_app, now, is_open):
     app = make_app(PREVIEW_NOW=now)
     client = app.test_client()
     home = client.get("/").get_data(as_text=True)
-    # After the deadline the home page says registration is closed; after the day, that the day took place.
+    # After the last deadline (remote: the start) the home page says registration is closed; after the day,
+    # that the day took place.
     assert ("Inscriptions closes" in home or "La journée a eu lieu" in home) is not is_open
     # Asking for the page after the deadline is no error: 200 with the explanation, with or without htmx.
     for headers in ({}, HTMX):
@@ -229,6 +232,9 @@ def test_wrong_csrf_token_is_refused(app, client):
         ("job_title", "Chef\nde projet", "caractères non autorisés"),
         ("structure_type", "ministere", "Choisissez un type de structure"),
         ("mode", "sur-la-lune", "Choisissez « en présentiel » ou « à distance »"),
+        # Nothing chosen: the choice field's own message says what to do.
+        ("mode", "", "Choisissez « en présentiel » ou « à distance »"),
+        ("structure_type", "", "Choisissez un type de structure"),
         ("email", "a@b", "Saisissez une adresse e-mail valide"),
         ("first_name", "   ", "Ce champ est obligatoire."),
         ("first_name", "\u200b\u200b", "aucune lettre ni aucun chiffre visible"),
@@ -302,3 +308,32 @@ def test_init_db_is_idempotent(app, runner):
         assert result.exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SeatCounter)) == 1
+
+
+@pytest.mark.parametrize(
+    ("now", "capacity", "offered"),
+    [
+        (None, 3, [("in_person", "En présentiel"), ("remote", "À distance (visioconférence)")]),
+        (
+            None,
+            0,
+            [("in_person", "En présentiel — liste d’attente (complet)"), ("remote", "À distance (visioconférence)")],
+        ),
+        (IN_PERSON_CLOSED_NOW, 3, [("remote", "À distance (visioconférence)")]),
+    ],
+    ids=["ouvert", "complet", "presentiel-clos"],
+)
+def test_choice_fields_get_their_choices_from_the_view(make_app, now, capacity, offered):
+    from wtforms import RadioField, SelectField
+
+    from jnt import registration
+
+    app = make_app(IN_PERSON_CAPACITY=capacity, **({"PREVIEW_NOW": now} if now else {}))
+    with app.test_request_context("/inscription"):
+        form = registration._form()
+        assert isinstance(form.mode, RadioField) and isinstance(form.structure_type, SelectField)
+        assert [(c.value, c.label) for c in form.mode.iter_choices()] == [(v, french(t)) for v, t in offered]
+    html = app.test_client().get("/inscription").text
+    assert html.count('type="radio"') == len(offered)  # the page lists exactly the view's choices
+    for _value, label in offered:
+        assert f">{french(label)}</label>" in html

@@ -41,7 +41,9 @@ def test_reminders_give_practical_information_or_the_video_link(make_app, smtp):
     assert "20 avenue de Ségur" in got["ann@example.org"]
     assert "https://visio.example.org/jnt" not in got["ann@example.org"]
     assert "https://visio.example.org/jnt" in got["eve@example.org"]
-    assert "Aucune place ne s’est libérée" in got["bob@example.org"]  # waiting: can follow remotely
+    assert (
+        "Aucune place en présentiel ne vous a été attribuée" in got["bob@example.org"]
+    )  # waiting: can follow remotely
     assert "https://visio.example.org/jnt" in got["bob@example.org"]
     eve = next(m for m in smtp.messages if m["To"] == "eve@example.org" and m["Subject"].startswith("Rappel"))
     [event] = icalendar.Calendar.from_ical(next(eve.iter_attachments()).get_content()).walk("VEVENT")

@@ -24,6 +24,8 @@ ROUTES = {
     (f"/inscription/gerer/{TOKEN}/evenement.ics", "manage.calendar_file", ("GET",)),
     (f"/inscription/gerer/{TOKEN}/attestation.pdf", "manage.attestation_file", ("GET",)),
     (f"/inscription/gerer/{TOKEN}/mode", "manage.switch", ("POST",)),
+    # New beside the others: the remote attendees' "Rejoindre la visioconférence" (a POST, never a link).
+    (f"/inscription/gerer/{TOKEN}/visioconference", "manage.join", ("POST",)),
     ("/mentions-legales", "site.legal", ("GET",)),
     ("/organisateurs/", "organisers.dashboard", ("GET",)),
     ("/organisateurs/connexion", "organisers.auth.authenticate", ("POST",)),

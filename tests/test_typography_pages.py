@@ -14,7 +14,7 @@ from mailtools import manage_path, outbox_rows
 from mailtools import register as register_in_browser
 from organisers_support import add_organiser, login, page_token
 from site_pages import FRAGMENTS, PUBLIC_PAGES
-from support import CLOSED_NOW, form_fields, valid_registration
+from support import CLOSED_NOW, IN_PERSON_CLOSED_NOW, PROMOTION_CLOSED_NOW, form_fields, valid_registration
 from typography_check import faults, visible_text
 
 from jnt.mail import broadcasts
@@ -36,7 +36,9 @@ def pages(client, urls, headers=None) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("now", [None, CLOSED_NOW, AFTER_THE_DAY], ids=["ouvert", "clos", "après"])
+@pytest.mark.parametrize(
+    "now", [None, IN_PERSON_CLOSED_NOW, CLOSED_NOW, AFTER_THE_DAY], ids=["ouvert", "distance", "clos", "après"]
+)
 def test_public_pages_and_fragments(make_app, now):
     app = make_app(**({"PREVIEW_NOW": now} if now else {}))
     client = app.test_client()
@@ -176,3 +178,36 @@ def test_late_form(make_app):
     late = client.post("/inscription", data={**form_fields(form), **valid_registration()})
     assert late.status_code == 403
     assert check("formulaire envoyé trop tard", visible_text(late.text)) == []
+
+
+def test_remote_only_period(make_app):
+    """After the in-person deadline: the refused in-person form, the remote attendee's page, the dashboard."""
+    app = make_app(IN_PERSON_CAPACITY=1)
+    add_organiser(app)
+    ann, bob, carl = app.test_client(), app.test_client(), app.test_client()
+    register_in_browser(ann, email="ann@example.org")
+    register_in_browser(bob, email="bob@example.org")  # waiting list
+    register_in_browser(carl, email="carl@example.org", mode="remote")
+    app.config["PREVIEW_NOW"] = make_app(PREVIEW_NOW=IN_PERSON_CLOSED_NOW).config["PREVIEW_NOW"]
+    late = app.test_client()
+    fields = form_fields(late.get("/inscription").text)
+    refused = late.post("/inscription", data={**fields, **valid_registration(email="dan@example.org")})
+    assert refused.status_code == 403
+    found = check("présentiel refusé", visible_text(refused.text))
+    app.config["VISIO_URL"] = "https://visio.example.org/jnt"
+    found += pages(carl, [manage_path(app, "carl@example.org")])  # « apparaîtra … le 18 janvier à 8h30 »
+    app.config["PREVIEW_NOW"] = make_app(PREVIEW_NOW="2023-01-18T08:30:00+01:00").config["PREVIEW_NOW"]
+    day = carl.get(manage_path(app, "carl@example.org")).text
+    assert "Rejoindre la visioconférence" in day
+    found += check("bouton de la visioconférence", visible_text(day))
+    app.config["PREVIEW_NOW"] = make_app(PREVIEW_NOW=IN_PERSON_CLOSED_NOW).config["PREVIEW_NOW"]
+    app.config["PREVIEW_NOW"] = make_app(PREVIEW_NOW=PROMOTION_CLOSED_NOW).config["PREVIEW_NOW"]
+    ann_page = manage_path(app, "ann@example.org")
+    found += pages(ann, [ann_page, ann_page + "/annuler"])
+    ann.post(ann_page + "/annuler", data={"csrf_token": page_token(ann.get(ann_page + "/annuler").text)})
+    organiser = app.test_client()
+    login(organiser)
+    dashboard = organiser.get("/organisateurs/").text
+    assert "à attribuer" in dashboard
+    found += check("tableau de bord, place à attribuer", visible_text(dashboard))
+    assert found == [], "\n".join(found)

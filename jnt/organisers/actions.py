@@ -35,7 +35,8 @@ ACTIONS = {
         "Passer à distance",
         french(
             "Faire participer cette personne à distance ? Sa place en présentiel (ou sa place dans la "
-            "liste d’attente) est libérée et revient à la première personne en attente."
+            "liste d’attente) est libérée ; avant la date limite de promotion, elle revient aussitôt à la "
+            "première personne en attente."
         ),
         "Passer à distance",
     ),
@@ -43,8 +44,9 @@ ACTIONS = {
         "annuler",
         "Annuler l’inscription",
         french(
-            "Annuler cette inscription ? Ses données sont supprimées et sa place en présentiel revient "
-            "à la première personne en attente. Cette action est définitive."
+            "Annuler cette inscription ? Ses données sont supprimées et sa place en présentiel est libérée ; "
+            "avant la date limite de promotion, elle revient aussitôt à la première personne en attente. "
+            "Cette action est définitive."
         ),
         "Annuler l’inscription",
     ),

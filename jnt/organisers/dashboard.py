@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from sqlalchemy import func, select
 
-from .. import arrivals, collation
+from .. import arrivals, clock, collation
 from ..forms import CONTROL, STRUCTURE_TYPES
 from ..htmx import page_or_fragment
 from ..models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, Role, db
@@ -117,6 +117,15 @@ class Counts:
     remote: int
     total: int
     by_structure: list
+    # Remote attendees who pressed "Rejoindre la visioconférence" (their first join is recorded).
+    joined: int = 0
+    # False after PROMOTION_DEADLINE: freed seats then stay free until an organiser gives them.
+    promotion_open: bool = True
+
+    @property
+    def free(self) -> int:
+        """In-person seats nobody holds."""
+        return max(self.capacity - self.in_person, 0)
 
 
 def counts() -> Counts:
@@ -135,6 +144,10 @@ def counts() -> Counts:
         remote=by.get((REMOTE, CONFIRMED), 0),
         total=sum(by.values()),
         by_structure=by_structure,
+        promotion_open=clock.promotion_open(),
+        joined=db.session.scalar(
+            select(func.count()).where(Registration.mode == REMOTE, Registration.joined_at.is_not(None))
+        ),
     )
 
 

@@ -4,9 +4,8 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -23,10 +22,10 @@ from .auth import requires
 from .dashboard import MODE_LABELS, STATUS_LABELS
 
 bp = Blueprint("exports", __name__)
-PARIS = ZoneInfo("Europe/Paris")
 HEADER = (
     "Nom", "Prénom", "Adresse e-mail", "Organisation", "Type de structure", "Fonction", "Mode",
-    "Statut", "Besoins d’accessibilité", "Date d’inscription", "Présence enregistrée le", "Origine", "Hors jauge",
+    "Statut", "Besoins d’accessibilité", "Date d’inscription", "Présence enregistrée le",
+    "Connexion à distance le", "Origine", "Hors jauge",
 )  # fmt: skip
 # A cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,9 +37,10 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def _paris(moment: dt.datetime | None) -> dt.datetime | None:
-    """A stored naive-UTC timestamp as a naive Paris time (what the organisers read)."""
-    return moment.replace(tzinfo=dt.UTC).astimezone(PARIS).replace(tzinfo=None) if moment else None
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored naive-UTC timestamp as a naive time of the event's zone (what the organisers read)."""
+    tz = current_app.extensions["jnt_event"].tz
+    return moment.replace(tzinfo=dt.UTC).astimezone(tz).replace(tzinfo=None) if moment else None
 
 
 def rows() -> Iterator[tuple]:
@@ -52,8 +52,8 @@ def rows() -> Iterator[tuple]:
                  types.get(r.structure_type, r.structure_type), r.job_title, MODE_LABELS.get(r.mode, r.mode),
                  STATUS_LABELS.get(r.status, r.status), r.accessibility_needs or "")  # fmt: skip
         origin = "Ajout sur place" if r.walk_in else "Inscription"
-        yield (*(neutralise(t) for t in texts), _paris(r.created_at), _paris(r.checked_in_at), origin,
-               "Oui" if r.over_capacity else "")  # fmt: skip
+        yield (*(neutralise(t) for t in texts), _local(r.created_at), _local(r.checked_in_at), _local(r.joined_at),
+               origin, "Oui" if r.over_capacity else "")  # fmt: skip
 
 
 def _csv_cell(value) -> str:
@@ -75,7 +75,7 @@ def write_csv(source: Iterator[tuple]) -> tuple[bytes, int]:
 
 
 # Column widths in characters, in HEADER's order: wide enough to read without resizing.
-XLSX_WIDTHS = (20, 18, 32, 32, 24, 24, 12, 16, 32, 17, 17, 16, 12)
+XLSX_WIDTHS = (20, 18, 32, 32, 24, 24, 12, 16, 32, 17, 17, 17, 16, 12)
 
 
 def write_xlsx(source: Iterator[tuple]) -> tuple[bytes, int]:
@@ -107,7 +107,8 @@ def _download(kind: str, content: bytes, count: int, mimetype: str) -> Response:
     """Send the file as an attachment named with today's date, after logging the export."""
     with write():
         audit.record(f"export-{kind}", detail=f"{count} lignes")
-    name = f"inscriptions-jnt-{clock.now().astimezone(PARIS).date().isoformat()}.{kind}"
+    today = clock.now().astimezone(current_app.extensions["jnt_event"].tz).date()
+    name = f"inscriptions-jnt-{today.isoformat()}.{kind}"
     response = Response(content, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -7,7 +7,7 @@ came: change those two and every segment, count and send follows.
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, not_, select
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 
 from ..models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 
@@ -18,8 +18,8 @@ def registered() -> ColumnElement[bool]:
 
 
 def attended() -> ColumnElement[bool]:
-    """People who came: checked in at the entrance (joining remotely is not recorded yet)."""
-    return Registration.checked_in_at.is_not(None)
+    """People who came: checked in at the entrance, or joined the video conference (attestation.attended)."""
+    return or_(Registration.checked_in_at.is_not(None), Registration.joined_at.is_not(None))
 
 
 def in_person() -> ColumnElement[bool]:
@@ -43,7 +43,7 @@ def everyone() -> ColumnElement[bool]:
 
 
 def came() -> ColumnElement[bool]:
-    """Checked in on site (or joined remotely, once that is recorded)."""
+    """Checked in on site, or joined remotely."""
     return and_(registered(), attended())
 
 
@@ -66,9 +66,9 @@ SEGMENTS = {
         Segment("attente", "Liste d’attente du présentiel", waiting),
         Segment("distance", "À distance", remote),
         Segment("tous", "Toutes les personnes inscrites", everyone),
-        # Labels say what is recorded today: `attended()` and these two change together.
-        Segment("presents", "Personnes venues (pointées à l’accueil)", came),
-        Segment("absents", "Personnes inscrites mais absentes (non pointées)", absent),
+        # Labels say what `attended()` counts: they change together.
+        Segment("presents", "Personnes venues (pointées à l’accueil ou connectées à distance)", came),
+        Segment("absents", "Personnes inscrites mais absentes (ni pointées ni connectées)", absent),
     )
 }
 DEFAULT = "tous"

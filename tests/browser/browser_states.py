@@ -98,13 +98,13 @@ def _message_preview(page, url):
     page.get_by_role("heading", name="Vérifier avant l’envoi").wait_for()
 
 
-def _manage(suffix=""):
+def _manage(suffix="", mode="in_person"):
     """Register, then open the private management page (link read from the outbox e-mail)."""
 
     def reach(page, url):
         address = unique_email("gestion")
         page.goto(url + "/inscription")
-        fill_registration(page, address)
+        fill_registration(page, address, mode)
         submit(page)
         page.goto(url + MANAGE_LINKS[url](address) + suffix)
 
@@ -126,7 +126,11 @@ STATES = {
     "event page full": ("full", _page("/")),
     "form full": ("full", _page("/inscription")),
     "form full waiting list": ("full", _success("in_person")),
+    "event page remote only": ("remote-only", _page("/")),
+    "form remote only": ("remote-only", _page("/inscription")),
+    "form remote only success": ("remote-only", _success("remote")),
     "manage registration": ("open", _manage()),
+    "manage remote registration on the day": ("day", _manage(mode="remote")),
     "manage cancel confirmation": ("open", _manage("/annuler")),
     "organiser login": ("open", _page("/organisateurs/connexion")),
     "organiser login with ProConnect": ("proconnect", _page("/organisateurs/connexion")),

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from mailtools import LINK
 from server import Gunicorn
-from support import CLOSED_NOW, OPEN_NOW
+from support import CLOSED_NOW, IN_PERSON_CLOSED_NOW, OPEN_NOW
 
 from browser.browser_states import MANAGE_LINKS, ORGANISER_EMAIL, ORGANISER_PASSWORD, PROCONNECT
 from browser.chromium import chromium_path, no_browser
@@ -26,6 +26,10 @@ CONFIGS = {
     "full": {"PREVIEW_NOW": OPEN_NOW, "IN_PERSON_CAPACITY": 0},
     # ProConnect set up (the login page's button, the privacy notice); no provider is reached to render them.
     "proconnect": {"PREVIEW_NOW": OPEN_NOW, "IN_PERSON_CAPACITY": 500, **PROCONNECT},
+    # After the in-person deadline: remote registration only.
+    "remote-only": {"PREVIEW_NOW": IN_PERSON_CLOSED_NOW, "IN_PERSON_CAPACITY": 500},
+    # The day, 30 minutes before the start: the remote attendees' "Rejoindre la visioconférence" button.
+    "day": {"PREVIEW_NOW": "2023-01-18T08:30:00+01:00", "VISIO_URL": "https://visio.example.org/jnt"},
 }
 LAUNCH_ARGS = [
     "--headless",
