@@ -10,14 +10,13 @@ import logging
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import attestation, calendar, clock, errors, waiting_list
 from .database import write
 from .forms import CancelForm, ModeForm
-from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
-from .tokens import RedactTokens, hash_token
+from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration
+from .tokens import RedactTokens, registration_of
 from .typography import french
 
 bp = Blueprint("manage", __name__, url_prefix="/inscription")
@@ -34,7 +33,7 @@ CLOSED = french("La date limite est passée : l’inscription ne peut plus être
 
 def _find(token: str) -> Registration:
     """The registration of this token, or the ordinary 404."""
-    registration = db.session.scalar(select(Registration).filter_by(manage_token_hash=hash_token(token)))
+    registration = registration_of(token)
     if registration is None:
         abort(404)
     return registration

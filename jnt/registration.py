@@ -11,7 +11,7 @@ from .database import write
 from .forms import MODES, MODES_WHEN_FULL, STRUCTURE_TYPES, RegistrationForm
 from .htmx import page_or_fragment
 from .mail import messages
-from .models import Registration, db
+from .models import CANCELLED, Registration, db
 from .tokens import browser_key, hash_token
 
 bp = Blueprint("registration", __name__, url_prefix="/inscription")
@@ -93,7 +93,9 @@ def submit():
 def _send_link(email: str) -> None:
     """Queue a new management link for an address already registered; nothing else changes."""
     with write():
-        registration = db.session.scalar(select(Registration).filter_by(email=email))
+        registration = db.session.scalar(
+            select(Registration).where(Registration.email == email, Registration.status != CANCELLED)
+        )
         if registration is not None:
             messages.resend_link(registration)
 

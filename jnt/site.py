@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, current_app, render_template
 
 from . import clock, formatting, htmx, pagecache, seats
 from .htmx import wants_fragment
+from .models import Mode, Status
 from .urls import public_url
 
 bp = Blueprint("site", __name__)
@@ -159,6 +160,9 @@ def _globals() -> dict:
         "registration_open": clock.registration_open,
         "event_over": clock.event_over,
         "seat_status": seats.status,
+        # Templates compare with the enums and show their labels (Status.WAITING, registration.status.label).
+        "Mode": Mode,
+        "Status": Status,
     }
 
 

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import Integer, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from jnt import create_app
 from jnt.database import init_db
@@ -18,12 +19,15 @@ from jnt.extensions import MIGRATIONS
 from jnt.models import (
     IN_PERSON_COUNTER,
     AuditEntry,
+    Mode,
     Organiser,
     OutboxMessage,
     Registration,
     SeatCounter,
+    Status,
     db,
 )
+from jnt.tokens import hash_token, registration_of
 
 NEVER_REUSED = "0002"  # the revision from which ids are never reused
 AT = "2023-01-02 09:00:00.000000"  # a timestamp as stored by the previous revision's code
@@ -62,7 +66,7 @@ def test_migrated_schema_matches_models(app):
 def test_migration_is_at_head(app):
     with app.app_context(), db.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    assert current == "0004"
+    assert current == "0005"
 
 
 def integer_id_tables():
@@ -207,3 +211,38 @@ def test_a_later_rebuild_that_drops_autoincrement_is_refused(app, tmp_path):
         current = MigrationContext.configure(db.session.connection()).get_current_revision()
         sql = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'registrations'"))
         assert current == revision_head() and "AUTOINCREMENT" in sql
+
+
+JOURNEY = "0005"  # cancellation as a status, management tokens in their own table
+
+
+@pytest.mark.both_databases
+def test_upgrade_keeps_each_registrations_link_and_lets_a_cancelled_address_register_again(empty_database_uri):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": empty_database_uri})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision=revision_before(JOURNEY))
+        db.session.add(SeatCounter(name=IN_PERSON_COUNTER, taken=0))
+        linked = insert("registrations", **person(0), manage_token_hash=hash_token("lien-deja-envoye"))
+        insert("registrations", **person(1))
+        insert("outbox", dedupe_key="confirmation:x", registration_id=linked, recipient="p0@example.org",
+               subject="s", body_text="t", body_html="h", created_at=AT, attempts=0,
+               next_attempt_at=AT, last_error="")  # fmt: skip
+        db.session.commit()
+        init_db()
+
+        # The link sent before the upgrade still opens its registration.
+        assert registration_of("lien-deja-envoye").id == linked
+        first = db.session.get(Registration, linked)
+        assert (first.status, first.mode) == (Status.CONFIRMED, Mode.REMOTE)
+        # A cancelled address may register again; two live registrations of one address may not.
+        first.status, first.cancelled_at = Status.CANCELLED, first.updated_at
+        db.session.commit()
+        assert registration_of("lien-deja-envoye") is None
+        register_people(0)
+        with pytest.raises(IntegrityError):
+            register_people(0)
+        db.session.rollback()
+        # A registration deleted (purge) no longer takes its e-mails with it by cascade.
+        db.session.execute(text("DELETE FROM registrations WHERE id = :id"), {"id": linked})
+        db.session.commit()
+        assert db.session.scalars(select(OutboxMessage.registration_id)).all() == [None]

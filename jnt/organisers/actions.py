@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from .. import seats, waiting_list
 from ..database import write
-from ..models import IN_PERSON, WAITING, Registration, db
+from ..models import CANCELLED, IN_PERSON, WAITING, Registration, db
 from ..typography import french
 from . import audit
 from .auth import login_required
@@ -43,8 +43,8 @@ ACTIONS = {
         "annuler",
         "Annuler l’inscription",
         french(
-            "Annuler cette inscription ? Ses données sont supprimées et sa place en présentiel revient "
-            "à la première personne en attente. Cette action est définitive."
+            "Annuler cette inscription ? Sa place en présentiel revient à la première personne en attente, "
+            "ses liens de gestion cessent de fonctionner et un e-mail la prévient. Cette action est définitive."
         ),
         "Annuler l’inscription",
     ),
@@ -52,7 +52,9 @@ ACTIONS = {
 
 
 def allowed(action: str, registration: Registration) -> bool:
-    """Whether the action makes sense for this registration right now."""
+    """Whether the action makes sense for this registration right now (none for a cancelled one)."""
+    if registration.status == CANCELLED:
+        return False
     if action == "promouvoir":
         return registration.status == WAITING
     if action == "distanciel":
