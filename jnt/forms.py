@@ -162,5 +162,9 @@ class ModeForm(FlaskForm):
             raise ValidationError(french("Choisissez « en présentiel » ou « à distance »."))
 
 
+class ProofForm(FlaskForm):
+    """Confirm a registration from the e-mailed link (CSRF token only: a mail scanner's GET confirms nothing)."""
+
+
 class CancelForm(FlaskForm):
     """Confirm the cancellation (CSRF token only: a link followed by a mail scanner changes nothing)."""

@@ -18,7 +18,6 @@ from .models import (
     Registration,
     SeatCounter,
     db,
-    utcnow,
 )
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,8 @@ def purge_due() -> dt.datetime:
 def purge_expired() -> int:
     """Delete the unproven registrations whose link has expired (they never held anything); returns how many."""
     with write():
-        expired = PendingRegistration.expires_at <= utcnow()
+        now = clock.now().astimezone(dt.UTC).replace(tzinfo=None)  # the site's clock, as the links' expiry
+        expired = PendingRegistration.expires_at <= now
         return db.session.execute(delete(PendingRegistration).where(expired)).rowcount
 
 

@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from mailtools import manage_path
+from mailtools import manage_path, outbox_rows
 from site_pages import FRAGMENTS, PUBLIC_PAGES
 from support import CLOSED_NOW, form_fields, valid_registration
 
 HTMX = {"HX-Request": "true"}
+PROOF_LINK = re.compile(r"https?://\S+(/inscription/confirmer/[A-Za-z0-9_-]+)")
 WRAPPER = (
     '<!doctype html>\n<html lang="fr">\n<head><meta charset="utf-8"><title>Fragment</title></head>\n'
     "<body>\n{}\n</body>\n</html>\n"
@@ -55,6 +56,15 @@ def collect(make_app, tmp_path: Path) -> dict[str, tuple[str, bool]]:
     out["form-duplicate"] = (_post(c, "/inscription", email="a@example.org").get_data(as_text=True), False)
     r = _post(c, "/inscription", HTMX, email="b@example.org", mode="remote")
     out["fragment/confirmation-remote"] = (r.get_data(as_text=True), True)
+
+    proving = make_app(
+        REQUIRE_EMAIL_CONFIRMATION=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'proof.sqlite3'}"
+    )
+    p = proving.test_client()
+    out["proof/check-inbox"] = (_post(p, "/inscription", email="p@example.org").get_data(as_text=True), False)
+    out["proof/fragment-check-inbox"] = (_post(p, "/inscription", HTMX, email="q@example.org").text, True)
+    link = PROOF_LINK.search(outbox_rows(proving)[0].body_text).group(1)
+    out["proof/confirm-page"] = (p.get(link).get_data(as_text=True), False)
 
     full = make_app(
         IN_PERSON_CAPACITY=0, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'full.sqlite3'}"

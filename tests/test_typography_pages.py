@@ -125,3 +125,19 @@ def test_late_form(make_app):
     late = client.post("/inscription", data={**form_fields(form), **valid_registration()})
     assert late.status_code == 403
     assert check("formulaire envoyé trop tard", visible_text(late.text)) == []
+
+
+def test_address_proof_pages_and_e_mail(make_app):
+    app = make_app(REQUIRE_EMAIL_CONFIRMATION=True, IN_PERSON_CAPACITY=0)
+    found = []
+    for headers in ({}, HTMX):
+        client = app.test_client()
+        fields = form_fields(client.get("/inscription").text)
+        sent = client.post("/inscription", data={**fields, **valid_registration()}, headers=headers)
+        found += check("vérifiez votre boîte", visible_text(sent.text))
+    [row] = outbox_rows(app)
+    found += check("e-mail proof (objet)", row.subject) + check("e-mail proof (texte)", row.body_text)
+    found += check("e-mail proof (HTML)", visible_text(row.body_html))
+    path = row.body_text.split("/inscription/confirmer/")[1].split()[0]
+    found += pages(app.test_client(), [f"/inscription/confirmer/{path}", "/inscription/confirmer/" + "x" * 43])
+    assert found == [], "\n".join(found)

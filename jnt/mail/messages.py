@@ -10,14 +10,16 @@ from flask import current_app, render_template
 from sqlalchemy import func, select
 
 from .. import calendar
-from ..models import REMOTE, WAITING, OutboxMessage, Registration, db, utcnow
+from ..models import REMOTE, WAITING, OutboxMessage, PendingRegistration, Registration, db, utcnow
 from ..tokens import new_token
 from ..typography import french
 from ..urls import public_url
 from . import outbox
 
-# A new link is not sent again within this delay (e-mail bombing; a link just sent stays valid).
+# The form sends one address at most one e-mail within this delay, known or not (e-mail bombing;
+# a link just sent stays valid): a confirmation link, a management link or a confirmation.
 RESEND_INTERVAL = dt.timedelta(minutes=5)
+FORM_REPLIES = ("proof:", "link:", "confirmation:")
 
 
 def _queue(kind: str, key: str, registration: Registration, subject: str, with_ics: bool = True, **context) -> None:
@@ -71,16 +73,41 @@ def promotion(registration: Registration) -> None:
     _queue("promotion", f"promotion:{registration.id}:{n}", registration, subject)
 
 
-def resend_link(registration: Registration) -> bool:
-    """A new management link (only its hash is kept, so the old one stops working); False if one was just sent."""
-    recent = db.session.scalar(
-        select(func.count()).where(
-            OutboxMessage.registration_id == registration.id,
-            OutboxMessage.created_at > utcnow() - RESEND_INTERVAL,
-            OutboxMessage.dedupe_key.startswith("link:") | OutboxMessage.dedupe_key.startswith("confirmation:"),
+def recently_replied(address: str) -> bool:
+    """Whether the form already made an e-mail leave for this address within RESEND_INTERVAL.
+
+    The same rule whether the address is registered or not: the limit tells nothing about it.
+    """
+    kinds = [OutboxMessage.dedupe_key.startswith(kind) for kind in FORM_REPLIES]
+    return bool(
+        db.session.scalar(
+            select(func.count()).where(
+                OutboxMessage.recipient == address,
+                OutboxMessage.created_at > utcnow() - RESEND_INTERVAL,
+                db.or_(*kinds),
+            )
         )
     )
-    if recent:
+
+
+def proof(pending: PendingRegistration, token: str, expires: dt.datetime) -> None:
+    """The link that proves an address: neutral text only, nothing typed in the form (anyone may type any address)."""
+    title = current_app.extensions["jnt_event"].title
+    context = {
+        "confirm_url": public_url("registration.proof_page", token=token),
+        "expires": expires,
+        "site_url": public_url("site.index"),
+        "contact_email": current_app.config["CONTACT_EMAIL"],
+        "registration": None,
+    }
+    text = render_template("mail/proof.txt", **context)
+    html = css_inline.inline(render_template("mail/proof.html", **context))
+    outbox.queue(f"proof:{pending.id}", pending, french(f"{title} : confirmez votre adresse e-mail"), text, html)
+
+
+def resend_link(registration: Registration) -> bool:
+    """One more management link for a registered address; False if the form already replied to it just now."""
+    if recently_replied(registration.email):
         return False
     token = new_token(registration)
     title = current_app.extensions["jnt_event"].title

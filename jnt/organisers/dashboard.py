@@ -1,11 +1,12 @@
 """The organisers' dashboard: the counts at a glance, and the list of registrations (search, filters, sort, pages)."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app, request
 from sqlalchemy import func, select
 
-from .. import collation
+from .. import clock, collation
 from ..forms import CONTROL, STRUCTURE_TYPES
 from ..htmx import page_or_fragment
 from ..models import (
@@ -19,7 +20,6 @@ from ..models import (
     Registration,
     Status,
     db,
-    utcnow,
 )
 from .auth import login_required
 
@@ -144,8 +144,9 @@ def counts() -> Counts:
     by = {(mode, status): n for mode, status, n in rows}
     cancelled = sum(n for (_mode, status), n in by.items() if status == CANCELLED)
     per_type_query = select(Registration.structure_type, func.count()).where(LIVE).group_by(Registration.structure_type)
+    now = clock.now().astimezone(dt.UTC).replace(tzinfo=None)
     unproven = db.session.scalar(
-        select(func.count()).select_from(PendingRegistration).where(PendingRegistration.expires_at > utcnow())
+        select(func.count()).select_from(PendingRegistration).where(PendingRegistration.expires_at > now)
     )
     per_type = dict(db.session.execute(per_type_query).all())
     by_structure = [(label, per_type.get(value, 0)) for value, label in STRUCTURE_TYPES]

@@ -87,8 +87,18 @@ def _manage(suffix=""):
     return reach
 
 
-# Filled by the conftest: base URL -> function(e-mail) giving that person's management path.
+def _proof_page(page, url):
+    """Send the form with the address proof on, then open the confirmation link e-mailed."""
+    address = unique_email("preuve")
+    page.goto(url + "/inscription")
+    fill_registration(page, address)
+    submit(page)
+    page.goto(url + PROOF_LINKS[url](address))
+
+
+# Filled by the conftest: base URL -> function(e-mail) giving that person's management (or confirmation) path.
 MANAGE_LINKS = {}
+PROOF_LINKS = {}
 
 # name -> (server configuration, reach(page, base_url))
 STATES = {
@@ -102,6 +112,8 @@ STATES = {
     "event page full": ("full", _page("/")),
     "form full": ("full", _page("/inscription")),
     "form full waiting list": ("full", _success("in_person")),
+    "form check inbox": ("proof", _success("in_person")),
+    "proof confirmation page": ("proof", _proof_page),
     "manage registration": ("open", _manage()),
     "manage cancel confirmation": ("open", _manage("/annuler")),
     "organiser login": ("open", _page("/organisateurs/connexion")),
