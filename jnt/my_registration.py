@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from . import attestation, calendar, clock, errors, waiting_list
 from .database import write
 from .forms import CancelForm, ModeForm
+from .mail import messages
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration
 from .tokens import RedactTokens, registration_of
 from .typography import french
@@ -111,6 +112,7 @@ def switch(token: str):
             message = ("warning", "Aucune place libre en présentiel : vous êtes sur la liste d’attente.")
         else:
             message = ("success", "Vous participerez en présentiel : une place vous est attribuée.")
+        messages.mode_changed(registration, waiting_list.position(registration))
     flash(french(message[1]), message[0])
     return redirect(url_for(".show", token=token), 303)
 
@@ -131,6 +133,7 @@ def cancel(token: str):
         if (refused := _refuse_when_closed()) is not None:
             return refused
         waiting_list.cancel(registration)
+        messages.cancellation(registration, by_organiser=False)
     return redirect(url_for(".cancelled"), 303)
 
 

@@ -68,11 +68,16 @@ def test_registration_journey_and_e_mails(make_app):
         found += check(f"e-mail {row.dedupe_key} (HTML)", visible_text(row.body_html))
         if row.ics:
             found += calendar_faults(row.dedupe_key, row.ics)
-    assert {row.dedupe_key.split(":")[0] for row in outbox_rows(app)} >= {"confirmation", "promotion", "reminder"}
-    # Cancelling deletes the row and its e-mails: last.
+    kinds = {row.dedupe_key.split(":")[0] for row in outbox_rows(app)}
+    assert kinds >= {"confirmation", "promotion", "reminder", "mode"}
+    # Cancelling (last): the e-mail that says so.
     cancel_token = page_token(ann.get(ann_page + "/annuler").text)
     cancelled = ann.post(ann_page + "/annuler", data={"csrf_token": cancel_token}, follow_redirects=True)
     found += check("après annulation", visible_text(cancelled.text))
+    for row in outbox_rows(app):
+        if row.dedupe_key.startswith("cancellation:"):
+            found += check("e-mail d’annulation (texte)", row.subject + "\n" + row.body_text)
+            found += check("e-mail d’annulation (HTML)", visible_text(row.body_html))
     assert found == [], "\n".join(found)
 
 

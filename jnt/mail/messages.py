@@ -1,6 +1,9 @@
 """The attendee's e-mails, composed from templates (mail/*.txt and autoescaped mail/*.html) into the outbox.
 
 Each function queues its message in the caller's write transaction: it leaves with what caused it, or not at all.
+Every e-mail to a registration carries a working management link, minted for it (tokens.py keeps
+only hashes, so an e-mail cannot repeat an older link); once the registration is cancelled, its
+links are dead and the e-mail carries the registration form's link instead.
 """
 
 import datetime as dt
@@ -10,7 +13,7 @@ from flask import current_app, render_template
 from sqlalchemy import func, select
 
 from .. import calendar
-from ..models import REMOTE, WAITING, OutboxMessage, PendingRegistration, Registration, db, utcnow
+from ..models import CANCELLED, REMOTE, WAITING, OutboxMessage, PendingRegistration, Registration, db, utcnow
 from ..tokens import new_token
 from ..typography import french
 from ..urls import public_url
@@ -25,6 +28,10 @@ FORM_REPLIES = ("proof:", "link:", "confirmation:")
 def _queue(kind: str, key: str, registration: Registration, subject: str, with_ics: bool = True, **context) -> None:
     """Render both bodies of `kind` and put them, with the calendar file, in the outbox."""
     cfg = current_app.config
+    if registration.status == CANCELLED:
+        context["register_url"] = public_url("registration.form")
+    else:
+        context["manage_url"] = public_url("manage.show", token=new_token(registration))
     context.update(
         registration=registration,
         remote=registration.mode == REMOTE,
@@ -52,7 +59,6 @@ def _count(registration: Registration, kind: str) -> int:
 
 def confirmation(registration: Registration, position: int | None) -> None:
     """A new registration: its management link and the confirmation (with the waiting-list place, if any)."""
-    token = new_token(registration)
     title = current_app.extensions["jnt_event"].title
     subject = f"{title} : {'liste d’attente' if registration.status == WAITING else 'inscription confirmée'}"
     _queue(
@@ -60,7 +66,6 @@ def confirmation(registration: Registration, position: int | None) -> None:
         f"confirmation:{registration.id}",
         registration,
         subject,
-        manage_url=public_url("manage.show", token=token),
         position=position,
     )
 
@@ -71,6 +76,24 @@ def promotion(registration: Registration) -> None:
     title = current_app.extensions["jnt_event"].title
     subject = f"{title} : une place s’est libérée pour vous"
     _queue("promotion", f"promotion:{registration.id}:{n}", registration, subject)
+
+
+def mode_changed(registration: Registration, position: int | None) -> None:
+    """Now remote, in person, or waiting for a seat (at `position`): what that means, and the updated calendar file."""
+    n = _count(registration, "mode") + 1
+    title = current_app.extensions["jnt_event"].title
+    if registration.status == WAITING:
+        now = "liste d’attente du présentiel"
+    else:
+        now = "participation à distance" if registration.mode == REMOTE else "participation en présentiel"
+    _queue("mode", f"mode:{registration.id}:{n}", registration, f"{title} : {now}", position=position)
+
+
+def cancellation(registration: Registration, by_organiser: bool) -> None:
+    """The registration is cancelled (by the person or by an organiser): say so, and how to register again."""
+    title = current_app.extensions["jnt_event"].title
+    _queue("cancellation", f"cancellation:{registration.id}", registration, f"{title} : inscription annulée",
+           with_ics=False, by_organiser=by_organiser)  # fmt: skip
 
 
 def recently_replied(address: str) -> bool:
@@ -109,11 +132,9 @@ def resend_link(registration: Registration) -> bool:
     """One more management link for a registered address; False if the form already replied to it just now."""
     if recently_replied(registration.email):
         return False
-    token = new_token(registration)
     title = current_app.extensions["jnt_event"].title
     key = f"link:{registration.id}:{_count(registration, 'link') + 1}"
-    _queue("link", key, registration, f"{title} : votre lien de gestion", with_ics=False,
-           manage_url=public_url("manage.show", token=token))  # fmt: skip
+    _queue("link", key, registration, f"{title} : votre lien de gestion", with_ics=False)
     return True
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from .. import seats, waiting_list
 from ..database import write
+from ..mail import messages
 from ..models import CANCELLED, IN_PERSON, WAITING, Registration, db
 from ..typography import french
 from . import audit
@@ -35,7 +36,7 @@ ACTIONS = {
         "Passer à distance",
         french(
             "Faire participer cette personne à distance ? Sa place en présentiel (ou sa place dans la "
-            "liste d’attente) est libérée et revient à la première personne en attente."
+            "liste d’attente) est libérée et revient à la première personne en attente ; un e-mail la prévient."
         ),
         "Passer à distance",
     ),
@@ -122,9 +123,11 @@ def _do(action: str, registration: Registration) -> tuple[str, str]:
         message = f"{name} a maintenant une place en présentiel."
     elif action == "distanciel":
         promoted = waiting_list.switch_to_remote(registration)
+        messages.mode_changed(registration, None)
         message = f"{name} participe maintenant à distance."
     else:
         promoted = waiting_list.cancel(registration)
+        messages.cancellation(registration, by_organiser=True)
         message = f"L’inscription de {name} est annulée."
     audit.record(action, registration_id)
     if promoted is not None:
