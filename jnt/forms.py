@@ -152,6 +152,15 @@ class RegistrationForm(FlaskForm):
             raise ValidationError(french("Choisissez « en présentiel » ou « à distance »."))
 
 
+class DetailsForm(RegistrationForm):
+    """What a registered person may correct (management page): the registration form without address, mode, consent."""
+
+    email = None
+    mode = None
+    consent = None
+    submission_id = None
+
+
 class ModeForm(FlaskForm):
     """Switch between in person and remote (management page)."""
 

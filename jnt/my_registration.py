@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import attestation, calendar, clock, errors, waiting_list
 from .database import write
-from .forms import CancelForm, ModeForm
+from .forms import STRUCTURE_TYPES, CancelForm, DetailsForm, ModeForm
 from .mail import messages
 from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration
 from .tokens import RedactTokens, registration_of
@@ -29,6 +29,7 @@ TOKEN = "<string(minlength=32, maxlength=64):token>"  # noqa: S105 - a URL rule,
 # whole address, token included, with every request for a stylesheet or font (proxy and CDN logs
 # record referrers), and turning the referrer check off would weaken every form of the site.
 REFERRER_POLICY = "strict-origin"
+DETAILS = ("first_name", "last_name", "organisation", "structure_type", "job_title", "accessibility_needs")
 CLOSED = french("La date limite est passée : l’inscription ne peut plus être modifiée ni annulée en ligne.")
 
 
@@ -114,6 +115,24 @@ def switch(token: str):
             message = ("success", "Vous participerez en présentiel : une place vous est attribuée.")
         messages.mode_changed(registration, waiting_list.position(registration))
     flash(french(message[1]), message[0])
+    return redirect(url_for(".show", token=token), 303)
+
+
+@bp.route(f"/gerer/{TOKEN}/modifier", methods=["GET", "POST"])
+def edit(token: str):
+    """Correct one's details (name, organisation, structure type, function, needs); the address and seat stay."""
+    registration = _find(token)
+    form = DetailsForm(obj=registration)
+    if request.method == "GET" or not form.validate():
+        status = 200 if request.method == "GET" else 422
+        return _page("manage/edit.html", registration, form=form, token=token, structure_types=STRUCTURE_TYPES), status
+    with write():
+        registration = _find(token)
+        if (refused := _refuse_when_closed()) is not None:
+            return refused
+        for name in DETAILS:
+            setattr(registration, name, form[name].data or "")
+    flash(french("Vos informations sont enregistrées."), "success")
     return redirect(url_for(".show", token=token), 303)
 
 

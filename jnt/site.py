@@ -7,6 +7,7 @@ from babel.dates import format_date
 from flask import Blueprint, Flask, current_app, render_template
 
 from . import clock, formatting, htmx, pagecache, seats
+from .forms import STRUCTURE_TYPES
 from .htmx import wants_fragment
 from .models import Mode, Status
 from .urls import public_url
@@ -163,6 +164,7 @@ def _globals() -> dict:
         # Templates compare with the enums and show their labels (Status.WAITING, registration.status.label).
         "Mode": Mode,
         "Status": Status,
+        "structure_labels": dict(STRUCTURE_TYPES),
     }
 
 

@@ -26,6 +26,7 @@ ROUTES = {
     (f"/inscription/gerer/{TOKEN}/evenement.ics", "manage.calendar_file", ("GET",)),
     (f"/inscription/gerer/{TOKEN}/attestation.pdf", "manage.attestation_file", ("GET",)),
     (f"/inscription/gerer/{TOKEN}/mode", "manage.switch", ("POST",)),
+    (f"/inscription/gerer/{TOKEN}/modifier", "manage.edit", ("GET", "POST")),
     ("/mentions-legales", "site.legal", ("GET",)),
     ("/organisateurs/", "organisers.dashboard", ("GET",)),
     ("/organisateurs/connexion", "organisers.auth.authenticate", ("POST",)),

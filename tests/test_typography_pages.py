@@ -53,7 +53,10 @@ def test_registration_journey_and_e_mails(make_app):
     register_in_browser(bob, email="bob@example.org")  # waiting list
     found += pages(ann, ["/inscription/confirmation"]) + pages(bob, ["/inscription/confirmation"])
     ann_page = manage_path(app, "ann@example.org")
-    found += pages(ann, [ann_page, ann_page + "/annuler"])
+    found += pages(ann, [ann_page, ann_page + "/annuler", ann_page + "/modifier"])
+    edit_token = page_token(ann.get(ann_page + "/modifier").text)
+    refused = ann.post(ann_page + "/modifier", data={"csrf_token": edit_token, "first_name": ""})
+    found += check("modification en erreur", visible_text(refused.text))
     # Ann goes remote: Bob is promoted (promotion e-mail), Ann sees the flash message.
     token = page_token(ann.get(ann_page).text)
     switched = ann.post(ann_page + "/mode", data={"csrf_token": token, "mode": "remote"}, follow_redirects=True)

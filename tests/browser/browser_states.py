@@ -116,6 +116,7 @@ STATES = {
     "proof confirmation page": ("proof", _proof_page),
     "manage registration": ("open", _manage()),
     "manage cancel confirmation": ("open", _manage("/annuler")),
+    "manage edit details": ("open", _manage("/modifier")),
     "organiser login": ("open", _page("/organisateurs/connexion")),
     "organiser dashboard": ("open", _organiser("/organisateurs/")),
     "organiser dashboard filtered": ("open", _organiser("/organisateurs/?mode=in_person&statut=waiting&q=a")),
