@@ -161,6 +161,21 @@ class DetailsForm(RegistrationForm):
     submission_id = None
 
 
+class HandoverForm(FlaskForm):
+    """The colleague's address, to offer them one's place (management page)."""
+
+    email = RegistrationForm.email
+    validate_email = RegistrationForm.validate_email
+
+
+class AcceptForm(RegistrationForm):
+    """The colleague's details, to take the place offered (their address is the one the link proved)."""
+
+    email = None
+    mode = None
+    submission_id = None
+
+
 class ModeForm(FlaskForm):
     """Switch between in person and remote (management page)."""
 

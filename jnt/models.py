@@ -155,6 +155,19 @@ class PendingRegistration(db.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+class Handover(db.Model):
+    """A place offered to a colleague, waiting for the colleague to prove their address (the link's token hash)."""
+
+    __tablename__ = "handovers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    proof_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+
 class Organiser(db.Model):
     """An organiser account (created on the command line only)."""
 

@@ -39,7 +39,7 @@ class Outcome:
     address: str | None = None
 
 
-def _naive_utc(moment: dt.datetime) -> dt.datetime:
+def naive_utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
@@ -76,7 +76,7 @@ def ask(data: dict) -> Proof:
             messages.resend_link(registration)
             return Proof.SENT
         token, expires = random_token(), expiry(values["mode"])
-        pending = PendingRegistration(**values, proof_hash=hash_token(token), expires_at=_naive_utc(expires))
+        pending = PendingRegistration(**values, proof_hash=hash_token(token), expires_at=naive_utc(expires))
         db.session.add(pending)
         db.session.flush()
         messages.proof(pending, token, expires)
@@ -88,7 +88,7 @@ def pending(token: str) -> PendingRegistration | None:
     return db.session.scalar(
         select(PendingRegistration).where(
             PendingRegistration.proof_hash == hash_token(token),
-            PendingRegistration.expires_at > _naive_utc(clock.now()),
+            PendingRegistration.expires_at > naive_utc(clock.now()),
         )
     )
 

@@ -12,6 +12,7 @@ from . import clock
 from .database import write
 from .models import (
     IN_PERSON_COUNTER,
+    Handover,
     ManageToken,
     OutboxMessage,
     PendingRegistration,
@@ -33,6 +34,7 @@ def purge_expired() -> int:
     """Delete the unproven registrations whose link has expired (they never held anything); returns how many."""
     with write():
         now = clock.now().astimezone(dt.UTC).replace(tzinfo=None)  # the site's clock, as the links' expiry
+        db.session.execute(delete(Handover).where(Handover.expires_at <= now))  # offers nobody accepted
         expired = PendingRegistration.expires_at <= now
         return db.session.execute(delete(PendingRegistration).where(expired)).rowcount
 
@@ -43,6 +45,7 @@ def purge() -> int | None:
         return None
     with write():
         db.session.execute(delete(ManageToken))
+        db.session.execute(delete(Handover))
         db.session.execute(delete(PendingRegistration))
         deleted = db.session.execute(delete(Registration)).rowcount
         # Queued and sent e-mails hold names and addresses too.

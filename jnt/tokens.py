@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from .models import CANCELLED, ManageToken, Registration, db
 
-TOKEN_IN_PATH = re.compile(r"(/inscription/(?:gerer|confirmer)/)[^/\s?\"]+")
+TOKEN_IN_PATH = re.compile(r"(/inscription/(?:gerer|confirmer|ceder)/)[^/\s?\"]+")
 
 
 def hash_token(token: str) -> str:
@@ -72,6 +72,6 @@ class RedactTokens(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/inscription/gerer/" in message or "/inscription/confirmer/" in message:
+        if any(f"/inscription/{kind}/" in message for kind in ("gerer", "confirmer", "ceder")):
             record.msg, record.args = TOKEN_IN_PATH.sub(r"\1…", message), ()
         return True

@@ -21,6 +21,8 @@ ROUTES = {
     (f"/inscription/confirmer/{TOKEN}", "registration.proof_page", ("GET",)),
     (f"/inscription/confirmer/{TOKEN}", "registration.prove", ("POST",)),
     (f"/inscription/gerer/{TOKEN}", "manage.show", ("GET",)),
+    (f"/inscription/gerer/{TOKEN}/ceder", "handover.offer", ("POST",)),
+    (f"/inscription/ceder/{TOKEN}", "handover.accept_page", ("GET", "POST")),
     (f"/inscription/gerer/{TOKEN}/annuler", "manage.cancel", ("POST",)),
     (f"/inscription/gerer/{TOKEN}/annuler", "manage.confirm_cancel", ("GET",)),
     (f"/inscription/gerer/{TOKEN}/evenement.ics", "manage.calendar_file", ("GET",)),

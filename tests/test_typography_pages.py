@@ -54,6 +54,18 @@ def test_registration_journey_and_e_mails(make_app):
     found += pages(ann, ["/inscription/confirmation"]) + pages(bob, ["/inscription/confirmation"])
     ann_page = manage_path(app, "ann@example.org")
     found += pages(ann, [ann_page, ann_page + "/annuler", ann_page + "/modifier"])
+    offered = ann.post(
+        ann_page + "/ceder", data={"csrf_token": page_token(ann.get(ann_page).text), "email": "x@example.org"}
+    )
+    found += check("place proposée", visible_text(ann.get(offered.headers["Location"]).text))
+    [offer] = [r for r in outbox_rows(app) if r.dedupe_key.startswith("handover-offer:")]
+    found += check("e-mail de proposition", offer.subject + "\n" + offer.body_text)
+    found += check("e-mail de proposition (HTML)", visible_text(offer.body_html))
+    offer_page = "/inscription/ceder/" + offer.body_text.split("/inscription/ceder/")[1].split()[0]
+    colleague = app.test_client()
+    found += pages(colleague, [offer_page])
+    refused = colleague.post(offer_page, data={"csrf_token": page_token(colleague.get(offer_page).text)})
+    found += check("place proposée en erreur", visible_text(refused.text))
     edit_token = page_token(ann.get(ann_page + "/modifier").text)
     refused = ann.post(ann_page + "/modifier", data={"csrf_token": edit_token, "first_name": ""})
     found += check("modification en erreur", visible_text(refused.text))

@@ -13,7 +13,17 @@ from flask import current_app, render_template
 from sqlalchemy import func, select
 
 from .. import calendar
-from ..models import CANCELLED, REMOTE, WAITING, OutboxMessage, PendingRegistration, Registration, db, utcnow
+from ..models import (
+    CANCELLED,
+    REMOTE,
+    WAITING,
+    Handover,
+    OutboxMessage,
+    PendingRegistration,
+    Registration,
+    db,
+    utcnow,
+)
 from ..tokens import new_token
 from ..typography import french
 from ..urls import public_url
@@ -25,10 +35,18 @@ RESEND_INTERVAL = dt.timedelta(minutes=5)
 FORM_REPLIES = ("proof:", "link:", "confirmation:")
 
 
-def _queue(kind: str, key: str, registration: Registration, subject: str, with_ics: bool = True, **context) -> None:
+def _queue(
+    kind: str,
+    key: str,
+    registration: Registration,
+    subject: str,
+    with_ics: bool = True,
+    link: bool = True,
+    **context,
+) -> None:
     """Render both bodies of `kind` and put them, with the calendar file, in the outbox."""
     cfg = current_app.config
-    if registration.status == CANCELLED:
+    if registration.status == CANCELLED or not link:
         context["register_url"] = public_url("registration.form")
     else:
         context["manage_url"] = public_url("manage.show", token=new_token(registration))
@@ -113,19 +131,49 @@ def recently_replied(address: str) -> bool:
     )
 
 
+def _neutral(kind: str, key: str, to: PendingRegistration | Handover, subject: str, **context) -> None:
+    """An e-mail to an address not proven yet: no registration's data, nothing anyone typed."""
+    context.update(
+        site_url=public_url("site.index"), contact_email=current_app.config["CONTACT_EMAIL"], registration=None
+    )
+    text = render_template(f"mail/{kind}.txt", **context)
+    html = css_inline.inline(render_template(f"mail/{kind}.html", **context))
+    outbox.queue(key, to, french(subject), text, html)
+
+
 def proof(pending: PendingRegistration, token: str, expires: dt.datetime) -> None:
     """The link that proves an address: neutral text only, nothing typed in the form (anyone may type any address)."""
     title = current_app.extensions["jnt_event"].title
-    context = {
-        "confirm_url": public_url("registration.proof_page", token=token),
-        "expires": expires,
-        "site_url": public_url("site.index"),
-        "contact_email": current_app.config["CONTACT_EMAIL"],
-        "registration": None,
-    }
-    text = render_template("mail/proof.txt", **context)
-    html = css_inline.inline(render_template("mail/proof.html", **context))
-    outbox.queue(f"proof:{pending.id}", pending, french(f"{title} : confirmez votre adresse e-mail"), text, html)
+    url = public_url("registration.proof_page", token=token)
+    _neutral("proof", f"proof:{pending.id}", pending, f"{title} : confirmez votre adresse e-mail",
+             confirm_url=url, expires=expires)  # fmt: skip
+
+
+def handover_offer(handover: Handover, token: str, expires: dt.datetime) -> None:
+    """To the colleague offered a place: neutral too (the address and the offer were typed by someone else)."""
+    title = current_app.extensions["jnt_event"].title
+    url = public_url("handover.accept_page", token=token)
+    _neutral("handover_offer", f"handover-offer:{handover.id}", handover, f"{title} : une place vous est proposée",
+             accept_url=url, expires=expires)  # fmt: skip
+
+
+def handed_over(registration: Registration) -> None:
+    """Tell the holder their place went to their colleague; called before the registration changes hands.
+
+    No management link: the registration is no longer theirs (the registration form's link instead).
+    """
+    n = _count(registration, "handed-over") + 1
+    title = current_app.extensions["jnt_event"].title
+    _queue("handed_over", f"handed-over:{registration.id}:{n}", registration, f"{title} : votre place a été cédée",
+           with_ics=False, link=False)  # fmt: skip
+
+
+def handover_confirmation(registration: Registration, position: int | None) -> None:
+    """The colleague's confirmation, once the place is theirs: their own link and the calendar file."""
+    n = _count(registration, "confirmation") + 1  # the first was the former holder's
+    title = current_app.extensions["jnt_event"].title
+    subject = f"{title} : {'liste d’attente' if registration.status == WAITING else 'inscription confirmée'}"
+    _queue("confirmation", f"confirmation:{registration.id}:{n}", registration, subject, position=position)
 
 
 def resend_link(registration: Registration) -> bool:

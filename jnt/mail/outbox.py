@@ -47,7 +47,7 @@ def queue(
 ) -> None:
     """Add an e-mail to the current transaction; a key already queued is silently kept as it was.
 
-    An e-mail to an address not proven yet (a PendingRegistration) belongs to no registration.
+    An e-mail to an address not proven yet (a PendingRegistration, a Handover) belongs to no registration.
     """
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     registration_id = registration.id if isinstance(registration, Registration) else None

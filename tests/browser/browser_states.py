@@ -96,9 +96,23 @@ def _proof_page(page, url):
     page.goto(url + PROOF_LINKS[url](address))
 
 
+def _handover_page(page, url):
+    """Register, offer the place to a colleague from the management page, then open the colleague's link."""
+    address, colleague = unique_email("cede"), unique_email("collegue")
+    page.goto(url + "/inscription")
+    fill_registration(page, address)
+    submit(page)
+    page.goto(url + MANAGE_LINKS[url](address))
+    page.get_by_label("Adresse e-mail de votre collègue").fill(colleague)
+    page.get_by_role("button", name="Proposer ma place").click()
+    page.locator(".fr-alert--success").wait_for()
+    page.goto(url + OFFER_LINKS[url](colleague))
+
+
 # Filled by the conftest: base URL -> function(e-mail) giving that person's management (or confirmation) path.
 MANAGE_LINKS = {}
 PROOF_LINKS = {}
+OFFER_LINKS = {}
 
 # name -> (server configuration, reach(page, base_url))
 STATES = {
@@ -117,6 +131,7 @@ STATES = {
     "manage registration": ("open", _manage()),
     "manage cancel confirmation": ("open", _manage("/annuler")),
     "manage edit details": ("open", _manage("/modifier")),
+    "handover accept page": ("open", _handover_page),
     "organiser login": ("open", _page("/organisateurs/connexion")),
     "organiser dashboard": ("open", _organiser("/organisateurs/")),
     "organiser dashboard filtered": ("open", _organiser("/organisateurs/?mode=in_person&statut=waiting&q=a")),

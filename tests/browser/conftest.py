@@ -12,11 +12,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from mailtools import LINK, PROOF
+from mailtools import LINK, OFFER, PROOF
 from server import Gunicorn
 from support import CLOSED_NOW, OPEN_NOW
 
-from browser.browser_states import MANAGE_LINKS, ORGANISER_EMAIL, ORGANISER_PASSWORD, PROOF_LINKS
+from browser.browser_states import MANAGE_LINKS, OFFER_LINKS, ORGANISER_EMAIL, ORGANISER_PASSWORD, PROOF_LINKS
 from browser.chromium import chromium_path, no_browser
 
 # One gunicorn per configuration, started on first use and shared by the whole session.
@@ -89,6 +89,7 @@ def servers(tmp_path_factory):
             server.flask("organiser", "add", ORGANISER_EMAIL, input=ORGANISER_PASSWORD + "\n")
             MANAGE_LINKS[server.url] = lambda address, server=server: management_path(server, address)
             PROOF_LINKS[server.url] = lambda address, server=server: management_path(server, address, link=PROOF)
+            OFFER_LINKS[server.url] = lambda address, server=server: management_path(server, address, link=OFFER)
         return started[name]
 
     yield get

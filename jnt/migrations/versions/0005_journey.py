@@ -1,4 +1,4 @@
-"""cancellation as a status, management tokens in their own table, unproven registrations apart
+"""cancellation as a status, management tokens in their own table, unproven registrations and handovers apart
 
 A cancellation used to delete the row (and its queued e-mails with it): it becomes the status
 'cancelled' with cancelled_at, and the address is unique among rows not cancelled only (a
@@ -96,11 +96,26 @@ def upgrade():
     )
     op.create_index("ix_pending_registrations_email", "pending_registrations", ["email"])
     op.create_index("ix_pending_registrations_expires_at", "pending_registrations", ["expires_at"])
+    op.create_table(
+        "handovers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("registration_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("proof_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["registration_id"], ["registrations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("proof_hash"),
+        sqlite_autoincrement=True,
+    )
+    op.create_index("ix_handovers_registration_id", "handovers", ["registration_id"])
 
 
 def downgrade():
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
+    op.drop_table("handovers")
     op.drop_table("pending_registrations")
     with _batch("outbox", sqlite) as batch_op:
         batch_op.drop_constraint("outbox_registration_id_fkey", type_="foreignkey")
