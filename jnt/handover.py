@@ -10,7 +10,7 @@ address proof (CONFIRMATION_HOURS, never past the deadline).
 """
 
 from flask import Blueprint, Flask, abort, flash, make_response, redirect, render_template, request, session, url_for
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import clock, errors, proof, waiting_list
@@ -24,6 +24,11 @@ from .tokens import hash_token, random_token, revoke_all
 from .typography import french
 
 bp = Blueprint("handover", __name__, url_prefix="/inscription")
+MAX_OPEN_OFFERS = 3
+TOO_MANY = (
+    f"Votre place est déjà proposée à {MAX_OPEN_OFFERS} adresses : attendez qu’une de ces offres soit acceptée "
+    "ou expire avant d’en faire une autre."
+)
 GONE = (
     "Lien expiré ou déjà utilisé",
     "Ce lien n’est plus valable : la place a déjà été acceptée, l’offre a expiré, ou l’inscription a changé.",
@@ -47,6 +52,10 @@ def offer(token: str):
         if address == registration.email:
             flash(french("Indiquez l’adresse de votre collègue, pas la vôtre."), "error")
             return redirect(url_for("manage.show", token=token), 303)
+        if _open_offers(registration) >= MAX_OPEN_OFFERS:
+            # The form must not become a way to mail many addresses.
+            flash(french(TOO_MANY), "error")
+            return redirect(url_for("manage.show", token=token), 303)
         if not messages.recently_replied(address):
             link, expires = random_token(), proof.expiry(registration.mode)
             handover = Handover(registration_id=registration.id, email=address, proof_hash=hash_token(link),
@@ -57,6 +66,13 @@ def offer(token: str):
     flash(french(f"Un e-mail vient de partir à {address}. Votre place reste la vôtre tant que votre collègue "
                  "ne l’a pas acceptée."), "success")  # fmt: skip
     return redirect(url_for("manage.show", token=token), 303)
+
+
+def _open_offers(registration: Registration) -> int:
+    """Offers of this registration still waiting for an answer."""
+    now = proof.naive_utc(clock.now())
+    mine = (Handover.registration_id == registration.id, Handover.expires_at > now)
+    return db.session.scalar(select(func.count()).select_from(Handover).where(*mine))
 
 
 def _offer(token: str) -> Handover | None:

@@ -121,3 +121,12 @@ def test_the_colleague_must_fill_in_their_details(app, holder):
     assert colleague.post(path, data=COLLEAGUE).status_code == 400  # no CSRF token
     with app.app_context():
         assert db.session.scalar(select(Registration.email)) == "ann@example.org"
+
+
+def test_a_holder_cannot_use_the_offer_to_mail_many_addresses(app, holder):
+    for n in range(5):
+        offer(app, holder, to=f"collegue{n}@example.org")
+    offers = [r for r in outbox_rows(app) if r.dedupe_key.startswith("handover-offer:")]
+    assert len(offers) == 3
+    page = holder.get(manage_path(app, "ann@example.org")).text
+    assert "déjà proposée à 3 adresses" in page
