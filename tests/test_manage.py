@@ -211,6 +211,12 @@ def test_token_is_kept_out_of_the_request_log(app, full_house):
     RedactTokens().filter(record)
     assert path.rsplit("/", 1)[1] not in record.getMessage()
     assert "/inscription/gerer/… HTTP/1.1" in record.getMessage()
+    for kind in ("confirmer", "ceder"):  # the address proof's and the handover offer's links
+        record = logging.LogRecord(
+            "werkzeug", logging.INFO, __file__, 1, "GET /inscription/%s/SECRET1234 HTTP/1.1", (kind,), None
+        )
+        RedactTokens().filter(record)
+        assert "SECRET1234" not in record.getMessage()
 
 
 def test_unexpected_error_is_logged_without_the_token(app, full_house, monkeypatch, caplog):
