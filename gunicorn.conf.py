@@ -42,7 +42,7 @@ errorlog = "-"
 # time, method, path (private links masked), status, size, duration.
 access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
 
-PRIVATE_PATH = re.compile(r"(/gerer/)[^/?#]+")
+PRIVATE_PATH = re.compile(r"(/gerer/|/confirmer/|/ceder/)[^/?#]+")
 # gunicorn's line for a malformed request names the client: "Invalid request from ip=203.0.113.5: ..."
 CLIENT_ADDRESS = re.compile(r"^(Invalid request) from ip=\S*(?=: )")
 

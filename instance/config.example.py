@@ -49,8 +49,11 @@
 # LOGIN_MAX_ACCOUNTS_PER_ADDRESS = 10
 # LOGIN_WINDOW_MINUTES = 60
 
-# Registration POSTs allowed per client address and window (seconds).
-# REGISTRATION_RATE_LIMIT = 30
+# The address is proven (a link e-mailed) before a seat is held; False stores forms at once.
+# REQUIRE_EMAIL_CONFIRMATION = True
+# CONFIRMATION_HOURS = 48
+# Registration POSTs allowed per client address (IPv6: per /64) and window (seconds).
+# REGISTRATION_RATE_LIMIT = 600
 # REGISTRATION_RATE_WINDOW = 600
 # Public address of the site: every absolute link (canonical, e-mails, calendar files) and redirect.
 # PUBLIC_URL = "https://jnt.example.org"

@@ -10,6 +10,7 @@ from . import (
     database,
     errors,
     extensions,
+    handover,
     html_cache,
     logs,
     mail,
@@ -55,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(site.bp)
     app.register_blueprint(registration.bp)
     my_registration.init_app(app)
+    handover.init_app(app)
     app.register_blueprint(calendar.bp)
     organisers.init_app(app)
     mail.init_app(app)

@@ -30,6 +30,21 @@ class Outcome:
     registration: Registration | None = None
 
 
+def store(values: dict) -> Registration:
+    """Inside the caller's write: a seat (atomic rule) or a waiting-list place, the row, its confirmation e-mail.
+
+    The caller catches the IntegrityError of an address already registered (the seat goes back with the rollback).
+    """
+    status = CONFIRMED
+    if values["mode"] == IN_PERSON and not seats.take():
+        status = WAITING
+    registration = Registration(**values, status=status, queued_at=utcnow() if status == WAITING else None)
+    db.session.add(registration)
+    db.session.flush()
+    messages.confirmation(registration, waiting_list.position(registration))
+    return registration
+
+
 def register(data: dict, browser_key_hash: str | None = None) -> Outcome:
     """Store a registration and queue its confirmation e-mail, or say why not; nothing is half-stored.
 
@@ -44,13 +59,7 @@ def register(data: dict, browser_key_hash: str | None = None) -> Outcome:
             # The mode's deadline is checked inside the write transaction that would store the row.
             if not clock.mode_open(values["mode"]):
                 return Outcome(Result.CLOSED)
-            status = CONFIRMED
-            if values["mode"] == IN_PERSON and not seats.take():
-                status = WAITING
-            registration = Registration(**values, status=status, queued_at=utcnow() if status == WAITING else None)
-            db.session.add(registration)
-            db.session.flush()
-            messages.confirmation(registration, waiting_list.position(registration))
+            registration = store(values)
         return Outcome(Result.CREATED, registration)
     except IntegrityError:
         # Unique e-mail or browser key: the seat taken above was rolled back with it.

@@ -110,10 +110,21 @@ DEFAULTS = {
     "TRUSTED_HOSTS": None,
     # True forces the Secure flag; otherwise the session cookie is Secure whenever the request is HTTPS.
     "SESSION_COOKIE_SECURE": False,
+    # The address is proven before anything is held: the form's answer is the same for every address
+    # ("un e-mail vient de partir"), a new address receives a link to confirm (its form waits apart, in
+    # pending_registrations, holding no seat), a registered one its management link. False: addresses are
+    # taken as proven, the registration is stored at once (the behaviour before this setting).
+    "REQUIRE_EMAIL_CONFIRMATION": True,
+    # Hours a confirmation link stays valid; never past the registration deadline of the form's mode.
+    # `purge` deletes expired unproven registrations.
+    "CONFIRMATION_HOURS": 48,
     # Registration POSTs allowed per client address (REGISTRATION_RATE_LIMIT) and window in seconds
     # (REGISTRATION_RATE_WINDOW), counted in the database, so for every worker and server; beyond, a French
-    # 429 page answers. Generous: a whole administration may share one outgoing address.
-    "REGISTRATION_RATE_LIMIT": 30,
+    # 429 page answers. IPv6 addresses count per /64 (one household or office network). Very generous:
+    # with the address proven before any seat is held, a form sent holds nothing, and hundreds of agents
+    # of one administration may share one outgoing address. E-mails to one mailbox are limited apart
+    # (one reply to the form every 5 minutes, jnt/mail/messages.py).
+    "REGISTRATION_RATE_LIMIT": 600,
     "REGISTRATION_RATE_WINDOW": 600,
     # Folder where the content-hashed, precompressed (gzip, brotli) static files are written at start-up
     # (None = instance/static).
@@ -287,7 +298,10 @@ def check(app: Flask) -> None:
     days = cfg["RETENTION_DAYS"]
     if not isinstance(days, int) or isinstance(days, bool) or days < 0:
         raise ConfigError(f"RETENTION_DAYS : entier positif ou nul attendu ({days!r})")
-    for name, minimum in (("TRUSTED_PROXIES", 0), ("REGISTRATION_RATE_LIMIT", 1), ("REGISTRATION_RATE_WINDOW", 1)):
+    if not isinstance(cfg["REQUIRE_EMAIL_CONFIRMATION"], bool):
+        raise ConfigError(f"REQUIRE_EMAIL_CONFIRMATION : true ou false attendu ({cfg['REQUIRE_EMAIL_CONFIRMATION']!r})")
+    integers = (("TRUSTED_PROXIES", 0), ("REGISTRATION_RATE_LIMIT", 1), ("REGISTRATION_RATE_WINDOW", 1))
+    for name, minimum in (*integers, ("CONFIRMATION_HOURS", 1)):
         value = cfg[name]
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise ConfigError(f"{name} : entier supérieur ou égal à {minimum} attendu ({value!r})")

@@ -158,6 +158,30 @@ class RegistrationForm(FlaskForm):
         field.data = address
 
 
+class DetailsForm(RegistrationForm):
+    """What a registered person may correct (management page): the registration form without address, mode, consent."""
+
+    email = None
+    mode = None
+    consent = None
+    submission_id = None
+
+
+class HandoverForm(FlaskForm):
+    """The colleague's address, to offer them one's place (management page)."""
+
+    email = RegistrationForm.email
+    validate_email = RegistrationForm.validate_email
+
+
+class AcceptForm(RegistrationForm):
+    """The colleague's details, to take the place offered (their address is the one the link proved)."""
+
+    email = None
+    mode = None
+    submission_id = None
+
+
 class ModeForm(FlaskForm):
     """Switch between in person and remote (management page)."""
 
@@ -166,6 +190,10 @@ class ModeForm(FlaskForm):
     def validate_mode(self, field):
         if field.data not in dict(MODES):
             raise ValidationError(CHOOSE_A_MODE)
+
+
+class ProofForm(FlaskForm):
+    """Confirm a registration from the e-mailed link (CSRF token only: a mail scanner's GET confirms nothing)."""
 
 
 class CancelForm(FlaskForm):

@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, TypeDecorator, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -15,8 +15,47 @@ from .extensions import db
 NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
-IN_PERSON, REMOTE = "in_person", "remote"
-CONFIRMED, WAITING = "confirmed", "waiting"
+class Labelled(enum.StrEnum):
+    """A value stored as its string, with its one French label (`Status.WAITING.label`)."""
+
+    def __new__(cls, value: str, label: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+
+class Mode(Labelled):
+    IN_PERSON = "in_person", "En présentiel"
+    REMOTE = "remote", "À distance"
+
+
+class Status(Labelled):
+    CONFIRMED = "confirmed", "Confirmée"
+    WAITING = "waiting", "Liste d’attente"
+    # Kept until purge (retention.py): the e-mails sent stay explained, and the person may register again.
+    CANCELLED = "cancelled", "Annulée"
+
+
+class StoredEnum(TypeDecorator):
+    """A Labelled enum in a plain string column: today's values in the database, members in Python."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def __init__(self, enum_class: type[Labelled]):
+        super().__init__()
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value, _dialect):
+        return None if value is None else self.enum_class(value).value
+
+    def process_result_value(self, value, _dialect):
+        return None if value is None else self.enum_class(value)
+
+
+IN_PERSON, REMOTE = Mode.IN_PERSON, Mode.REMOTE
+CONFIRMED, WAITING, CANCELLED = Status.CONFIRMED, Status.WAITING, Status.CANCELLED
 IN_PERSON_COUNTER = "in_person"
 
 
@@ -35,23 +74,23 @@ class SeatCounter(db.Model):
 
 
 class Registration(db.Model):
-    """One person's registration; the e-mail is unique once normalised (a walk-in may have none)."""
+    """One person's registration (a proven address, or a walk-in's, which may be none); the e-mail is
+    unique once normalised, among registrations not cancelled."""
 
     __tablename__ = "registrations"
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
-    # None only for a walk-in who gave no address (several NULLs never clash in a unique column).
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # None only for a walk-in who gave no address (NULLs never clash in the unique index below).
+    email: Mapped[str | None] = mapped_column(String(254))
     organisation: Mapped[str] = mapped_column(String(200))
     structure_type: Mapped[str] = mapped_column(String(40))
     job_title: Mapped[str] = mapped_column(String(150))
-    mode: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[Mode] = mapped_column(StoredEnum(Mode))
+    status: Mapped[Status] = mapped_column(StoredEnum(Status))
     accessibility_needs: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Hash of the key the registering browser keeps (tokens.browser_key): it finds "its"
     # registration, and the same form sent twice from that browser gets the same key.
     browser_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -68,12 +107,22 @@ class Registration(db.Model):
     walk_in: Mapped[bool] = mapped_column(server_default=false())
     # Checked in while every seat was taken, because the room allowed it (counted apart on the dashboard).
     over_capacity: Mapped[bool] = mapped_column(server_default=false())
+    cancelled_at: Mapped[dt.datetime | None]
     __table_args__ = (
         CheckConstraint("mode IN ('in_person', 'remote')", name="mode_known"),
         CheckConstraint("email IS NOT NULL OR walk_in", name="email_unless_walk_in"),
-        CheckConstraint("status IN ('confirmed', 'waiting')", name="status_known"),
-        CheckConstraint("mode = 'in_person' OR status = 'confirmed'", name="remote_never_waits"),
+        CheckConstraint("status IN ('confirmed', 'waiting', 'cancelled')", name="status_known"),
+        CheckConstraint("mode = 'in_person' OR status <> 'waiting'", name="remote_never_waits"),
+        CheckConstraint("(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_when"),
         Index("ix_registrations_queue", "mode", "status", "queued_at"),
+        # A partial index (SQLite and PostgreSQL alike): one live registration per address, any number cancelled.
+        Index(
+            "uq_registrations_active_email",
+            "email",
+            unique=True,
+            sqlite_where=text("status <> 'cancelled'"),
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
         NEVER_REUSE_IDS,
     )
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
@@ -92,6 +141,52 @@ class Role(enum.StrEnum):
     @property
     def label(self) -> str:
         return {"organisation": "Organisation (tout l’espace)", "accueil": "Accueil (pointage et émargement)"}[self]
+
+
+class ManageToken(db.Model):
+    """One management link (its SHA-256): each e-mail mints its own; all go when the registration ends."""
+
+    __tablename__ = "manage_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PendingRegistration(db.Model):
+    """A form sent for an address not proven yet: holds no seat, touches no registration, expires."""
+
+    __tablename__ = "pending_registrations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    structure_type: Mapped[str] = mapped_column(String(40))
+    job_title: Mapped[str] = mapped_column(String(150))
+    mode: Mapped[Mode] = mapped_column(StoredEnum(Mode))
+    accessibility_needs: Mapped[str] = mapped_column(Text, default="")
+    # SHA-256 of the token in the e-mail's link, the proof that the address is the sender's.
+    proof_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    __table_args__ = (CheckConstraint("mode IN ('in_person', 'remote')", name="pending_mode_known"), NEVER_REUSE_IDS)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Handover(db.Model):
+    """A place offered to a colleague, waiting for the colleague to prove their address (the link's token hash)."""
+
+    __tablename__ = "handovers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    proof_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    __table_args__ = (NEVER_REUSE_IDS,)
 
 
 class Organiser(db.Model):
@@ -187,8 +282,9 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(100), unique=True)
-    # Deleted with the registration: cancelling erases the person's e-mails too.
-    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    # None for an e-mail to an address not proven yet. Cancelling keeps the row (a status), so the
+    # e-mails stay; purge deletes both (retention.py), and a deleted registration leaves its e-mails unlinked.
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="SET NULL"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)

@@ -21,14 +21,14 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import attestation, calendar, clock, errors, formatting, security, visio, waiting_list
 from .database import write
-from .forms import CancelForm, JoinForm, ModeForm
-from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
-from .tokens import RedactTokens, hash_token
+from .forms import CancelForm, DetailsForm, HandoverForm, JoinForm, ModeForm
+from .mail import messages
+from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration
+from .tokens import RedactTokens, registration_of
 from .typography import french
 
 bp = Blueprint("manage", __name__, url_prefix="/inscription")
@@ -64,9 +64,12 @@ def in_person_closed_text() -> str:
     )
 
 
+DETAILS = ("first_name", "last_name", "organisation", "structure_type", "job_title", "accessibility_needs")
+
+
 def _find(token: str) -> Registration:
     """The registration of this token, or the ordinary 404."""
-    registration = db.session.scalar(select(Registration).filter_by(manage_token_hash=hash_token(token)))
+    registration = registration_of(token)
     if registration is None:
         abort(404)
     return registration
@@ -111,6 +114,7 @@ def show(token: str):
             "manage/show.html",
             registration,
             form=ModeForm(mode=target),
+            handover_form=HandoverForm(),
             token=token,
             attestation=attestation.offer(registration),
             join_form=JoinForm() if can_join else None,
@@ -176,7 +180,26 @@ def switch(token: str):
             message = ("warning", "Aucune place libre en présentiel : vous êtes sur la liste d’attente.")
         else:
             message = ("success", "Vous participerez en présentiel : une place vous est attribuée.")
+        messages.mode_changed(registration, waiting_list.position(registration))
     flash(french(message[1]), message[0])
+    return redirect(url_for(".show", token=token), 303)
+
+
+@bp.route(f"/gerer/{TOKEN}/modifier", methods=["GET", "POST"])
+def edit(token: str):
+    """Correct one's details (name, organisation, structure type, function, needs); the address and seat stay."""
+    registration = _find(token)
+    form = DetailsForm(obj=registration)
+    if request.method == "GET" or not form.validate():
+        status = 200 if request.method == "GET" else 422
+        return _page("manage/edit.html", registration, form=form, token=token), status
+    with write():
+        registration = _find(token)
+        if (refused := _refuse_when_closed()) is not None:
+            return refused
+        for name in DETAILS:
+            setattr(registration, name, form[name].data or "")
+    flash(french("Vos informations sont enregistrées."), "success")
     return redirect(url_for(".show", token=token), 303)
 
 
@@ -196,6 +219,7 @@ def cancel(token: str):
         if (refused := _refuse_when_closed()) is not None:
             return refused
         waiting_list.cancel(registration)
+        messages.cancellation(registration, by_organiser=False)
     return redirect(url_for(".cancelled"), 303)
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import ipaddress
 
 from flask import current_app, make_response, request
 from sqlalchemy import delete, func, select
@@ -20,10 +21,23 @@ HONEYPOT_MESSAGE = (
 )
 
 
+def client_network(address: str | None) -> str:
+    """What one client is: an IPv4 address, or an IPv6 address's /64 (one network hands out a whole /64)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "inconnue"
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
 def client_key() -> str:
-    """The client's address, keyed with the secret: comparable, but no IP address stored."""
-    address = (request.remote_addr or "inconnue").encode()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), address, hashlib.sha256).hexdigest()
+    """The client's network (client_network), keyed with the secret: comparable, but no IP address stored."""
+    network = client_network(request.remote_addr).encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), network, hashlib.sha256).hexdigest()
 
 
 def hit(scope: str, key: str, limit: int, window: int) -> bool:

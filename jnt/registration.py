@@ -1,17 +1,18 @@
-"""Registration pages: the form, its in-place htmx version, and the confirmation."""
+"""Registration pages: the form, its in-place htmx version, the e-mailed confirmation link, and the confirmation."""
 
 import secrets
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from . import booking, clock, formatting, ratelimit, seats, waiting_list
+from . import booking, clock, errors, formatting, proof, ratelimit, seats, waiting_list
 from .booking import Result
 from .database import write
-from .forms import MODES, MODES_WHEN_FULL, MODES_WHEN_IN_PERSON_CLOSED, RegistrationForm, choices
+from .forms import MODES, MODES_WHEN_FULL, MODES_WHEN_IN_PERSON_CLOSED, ProofForm, RegistrationForm, choices
 from .htmx import page_or_fragment
 from .mail import messages
-from .models import IN_PERSON, REMOTE, Registration, db
+from .models import CANCELLED, IN_PERSON, REMOTE, Registration, db
+from .my_registration import REFERRER_POLICY
 from .tokens import browser_key, hash_token
 from .typography import french
 
@@ -116,6 +117,10 @@ def submit():
         return _in_person_refused(form)
     if not valid:
         return _form_page(form, 422)
+    if current_app.config["REQUIRE_EMAIL_CONFIRMATION"]:
+        if proof.ask(form.data) is proof.Proof.CLOSED:
+            return _closed()
+        return _check_inbox(form.email.data)
     content = {name: form.data[name] for name in booking.FIELDS}
     key = browser_key(session.get(FORM_SECRET), form.submission_id.data, content)
     outcome = booking.register(form.data, hash_token(key))
@@ -125,16 +130,77 @@ def submit():
     if outcome.result is Result.DUPLICATE:
         # Nothing about the existing registration is shown: its owner gets a new link by e-mail.
         _send_link(form.email.data)
-        return page_or_fragment("registration/link_sent.html", "registration/_link_sent.html", 409)
+        return _check_inbox(form.email.data, 409)
     return _confirmed(outcome.registration, key)
+
+
+def _check_inbox(address: str, status: int = 200):
+    """ "Un e-mail vient de partir à …": the same page for every address, registered or not."""
+    response = page_or_fragment("registration/link_sent.html", "registration/_link_sent.html", status, address=address)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _send_link(email: str) -> None:
     """Queue a new management link for an address already registered; nothing else changes."""
     with write():
-        registration = db.session.scalar(select(Registration).filter_by(email=email))
+        registration = db.session.scalar(
+            select(Registration).where(Registration.email == email, Registration.status != CANCELLED)
+        )
         if registration is not None and not registration.walk_in:
             messages.resend_link(registration)
+
+
+def _private(response):
+    """A page whose address holds a token: the origin only as referrer, never indexed nor stored."""
+    response.headers["Referrer-Policy"] = REFERRER_POLICY
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+PROOF_TOKEN = "<string(minlength=32, maxlength=64):token>"  # noqa: S105 - a URL rule, not a secret
+GONE = (
+    "Lien expiré ou déjà utilisé",
+    "Ce lien de confirmation n’est plus valable : il a déjà servi, ou il a expiré. Si vous avez confirmé, "
+    "votre inscription est enregistrée et l’e-mail de confirmation contient votre lien de gestion ; "
+    "sinon, remplissez de nouveau le formulaire d’inscription.",
+)
+
+
+@bp.get(f"/confirmer/{PROOF_TOKEN}")
+def proof_page(token: str):
+    """What will be recorded, and one button: opening the link (a mail scanner too) confirms nothing."""
+    waiting = proof.pending(token)
+    if waiting is None:
+        return _private(make_response(errors.render_error(404, *GONE)))
+    if not clock.registration_open():
+        return _private(make_response(_closed(200)))
+    page = render_template(
+        "registration/proof.html",
+        pending=waiting,
+        form=ProofForm(),
+        token=token,
+        seats=seats.status(),
+        referrer_policy=REFERRER_POLICY,
+    )
+    return _private(make_response(page))
+
+
+@bp.post(f"/confirmer/{PROOF_TOKEN}")
+def prove(token: str):
+    """The button: the seat or the waiting-list place is taken now, with the same atomic rule."""
+    if not ProofForm().validate():
+        abort(400)
+    outcome = proof.confirm(token)
+    if outcome.result is proof.Proof.GONE:
+        return _private(make_response(errors.render_error(404, *GONE)))
+    if outcome.result is proof.Proof.CLOSED:
+        return _private(make_response(_closed()))
+    if outcome.result is proof.Proof.ALREADY:
+        return _private(_check_inbox(outcome.address))
+    session[REGISTRATION_KEY] = outcome.browser_key
+    return _private(redirect(url_for(".confirmation"), 303))
 
 
 @bp.get("/confirmation")

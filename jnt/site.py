@@ -7,7 +7,9 @@ from babel.dates import format_date
 from flask import Blueprint, Flask, current_app, render_template
 
 from . import clock, formatting, htmx, pagecache, seats
+from .forms import STRUCTURE_TYPES
 from .htmx import wants_fragment
+from .models import Mode, Status
 from .urls import public_url
 
 bp = Blueprint("site", __name__)
@@ -165,6 +167,10 @@ def _globals() -> dict:
         "changes_open": clock.changes_open,
         "event_over": clock.event_over,
         "seat_status": seats.status,
+        # Templates compare with the enums and show their labels (Status.WAITING, registration.status.label).
+        "Mode": Mode,
+        "Status": Status,
+        "structure_labels": dict(STRUCTURE_TYPES),
     }
 
 

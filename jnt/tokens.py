@@ -1,4 +1,10 @@
-"""Tokens: random, stored only as a hash; management tokens are kept out of the request log."""
+"""Tokens: random, stored only as a hash; management tokens are kept out of the request log.
+
+Management links: each e-mail mints its own token (only hashes are stored, so an e-mail cannot
+repeat an older link). Older links stay valid as long as the registration lives: the person may
+use the link of any e-mail received. All of them die when the registration is cancelled (by the
+person or an organiser) or purged.
+"""
 
 import hashlib
 import hmac
@@ -7,9 +13,11 @@ import logging
 import re
 import secrets
 
-from .models import Registration
+from sqlalchemy import delete, select
 
-TOKEN_IN_PATH = re.compile(r"(/inscription/gerer/)[^/\s?\"]+")
+from .models import CANCELLED, ManageToken, Registration, db
+
+TOKEN_IN_PATH = re.compile(r"(/inscription/(?:gerer|confirmer|ceder)/)[^/\s?\"]+")
 
 
 def hash_token(token: str) -> str:
@@ -17,11 +25,32 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def random_token() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
 def new_token(registration: Registration) -> str:
-    """A fresh token for this registration; returns it (it is stored only as a hash)."""
-    token = secrets.token_urlsafe(32)
-    registration.manage_token_hash = hash_token(token)
+    """One more valid management token for this registration (only its hash is stored); returns it."""
+    if registration.id is None:
+        db.session.flush()
+    token = random_token()
+    db.session.add(ManageToken(token_hash=hash_token(token), registration_id=registration.id))
     return token
+
+
+def registration_of(token: str) -> Registration | None:
+    """The live registration a management token opens (None: unknown, or the registration has ended)."""
+    return db.session.scalar(
+        select(Registration)
+        .join(ManageToken, ManageToken.registration_id == Registration.id)
+        .where(ManageToken.token_hash == hash_token(token), Registration.status != CANCELLED)
+    )
+
+
+def revoke_all(registration: Registration) -> None:
+    """Every management link of this registration stops working (it has ended)."""
+    db.session.execute(delete(ManageToken).where(ManageToken.registration_id == registration.id))
 
 
 def browser_key(secret: str | None, form_id: str | None, content: dict) -> str:
@@ -43,6 +72,6 @@ class RedactTokens(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/inscription/gerer/" in message:
+        if any(f"/inscription/{kind}/" in message for kind in ("gerer", "confirmer", "ceder")):
             record.msg, record.args = TOKEN_IN_PATH.sub(r"\1…", message), ()
         return True

@@ -8,9 +8,9 @@ e-mail in that transaction too.
 
 from sqlalchemy import select
 
-from . import clock, seats
+from . import clock, seats, tokens
 from .mail import messages
-from .models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db, utcnow
+from .models import CANCELLED, CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db, utcnow
 
 
 def _holds_seat(registration: Registration) -> bool:
@@ -93,8 +93,11 @@ def switch_to_in_person(registration: Registration) -> str:
 
 
 def cancel(registration: Registration) -> Registration | None:
-    """Delete the registration (its personal data with it); returns who got the seat."""
+    """End the registration (a status, kept until purge); its links die; returns who got the seat."""
     promoted = free_seat_of(registration)
-    db.session.delete(registration)
+    registration.status, registration.cancelled_at, registration.queued_at = CANCELLED, utcnow(), None
+    # The browser that registered finds nothing any more, and may register afresh with the same form.
+    registration.browser_key_hash = None
+    tokens.revoke_all(registration)
     db.session.flush()
     return promoted

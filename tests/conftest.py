@@ -54,6 +54,8 @@ def settings(database_uri: str, **overrides) -> dict:
         # The tests' relays are local threads: a silent one is given up after 2 s instead of the default 10
         # (far more than a local answer takes, even on a loaded machine; deadline tests set their own).
         "MAIL_TIMEOUT": 2,
+        # Forms are stored at once (the behaviour with the proof off); tests of the address proof turn it on.
+        "REQUIRE_EMAIL_CONFIRMATION": False,
     }
     config.update(overrides)
     return config

@@ -17,6 +17,8 @@ from jnt.mail import outbox
 from jnt.models import OutboxMessage, db
 
 LINK = re.compile(r"https?://\S+/inscription/gerer/[A-Za-z0-9_-]+")
+PROOF = re.compile(r"https?://\S+/inscription/confirmer/[A-Za-z0-9_-]+")
+OFFER = re.compile(r"https?://\S+/inscription/ceder/[A-Za-z0-9_-]+")
 
 
 class SMTPServer:

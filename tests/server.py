@@ -1,5 +1,6 @@
 """A real gunicorn serving the app on loopback, for concurrency and browser tests."""
 
+import json
 import os
 import secrets
 import signal
@@ -53,7 +54,9 @@ class Gunicorn:
         # otherwise the instance folder's SQLite file is made by `flask init-db`, as at deployment.
         self.init_db = "SQLALCHEMY_DATABASE_URI" not in settings
         self.env.setdefault("JNT_SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'jnt.sqlite3'}")
-        self.env.update({f"JNT_{k}": str(v) for k, v in settings.items()})
+        # Forms are stored at once, as before the address proof, unless a test turns the proof on.
+        self.env["JNT_REQUIRE_EMAIL_CONFIRMATION"] = "false"
+        self.env.update({f"JNT_{k}": json.dumps(v) if isinstance(v, bool) else str(v) for k, v in settings.items()})
         self.workers = workers
         self.extra_args = extra_args
         self.app = app  # a module of tests/ may wrap wsgi:app (tests/worker_pid.py)

@@ -47,4 +47,5 @@ def test_register_read_mail_switch_to_remote_and_promote(make_app, tmp_path):
     assert len(subjects) == 2
     assert "liste d’attente" in subjects[0]
     assert "une place s’est libérée pour vous" in subjects[1]
-    assert len(mail["moi@example.org"]) == 1
+    # Her switch is e-mailed too, with its own link.
+    assert [m["Subject"].split("\xa0: ")[-1] for m in mail["moi@example.org"]][1:] == ["participation à distance"]

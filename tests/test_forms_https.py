@@ -3,16 +3,19 @@
 import oidc_provider
 import pytest
 from browsing import Browser, referrer
-from mailtools import manage_path
+from mailtools import OFFER, PROOF, manage_path, outbox_rows
 from organisers_support import EMAIL, PASSWORD, add_organiser, register
 from sqlalchemy import select
 from support import valid_registration
 
 from jnt.config import parse_instant
-from jnt.models import REMOTE, Registration, db
+from jnt.models import CANCELLED, REMOTE, Registration, db
 
 REGISTRATION_FORMS = {"registration.submit"}
 MANAGEMENT_FORMS = {"manage.switch", "manage.cancel"}
+# The address proven by the e-mailed link's button; details corrected; the place handed to a colleague.
+PROOF_FORMS = {"registration.prove"}
+DETAIL_FORMS = {"manage.edit", "handover.offer", "handover.accept_page"}
 JOIN_FORMS = {"manage.join"}
 ORGANISER_FORMS = {
     "organisers.auth.authenticate",
@@ -45,13 +48,23 @@ def registered(app, email: str) -> str:
 
 
 def people(app) -> dict[str, tuple[str, str]]:
+    """Live registrations (a cancelled one is kept until purge)."""
     with app.app_context():
-        return {r.email: (r.mode, r.status) for r in db.session.scalars(select(Registration))}
+        live = select(Registration).where(Registration.status != CANCELLED)
+        return {r.email: (r.mode, r.status) for r in db.session.scalars(live)}
 
 
 def test_every_post_route_has_its_https_test(app):
     posted = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
-    assert posted == REGISTRATION_FORMS | MANAGEMENT_FORMS | JOIN_FORMS | ORGANISER_FORMS | PROCONNECT_FORMS
+    assert posted == (
+        REGISTRATION_FORMS
+        | MANAGEMENT_FORMS
+        | PROOF_FORMS
+        | DETAIL_FORMS
+        | JOIN_FORMS
+        | ORGANISER_FORMS
+        | PROCONNECT_FORMS
+    )
 
 
 def test_registration_forms_over_https(app):
@@ -85,6 +98,30 @@ def test_management_forms_over_https(app):
     assert response.status_code == 303 and response.headers["Location"] == "/inscription/annulee"
     assert people(app) == {}
     assert endpoints(app, visitor) == MANAGEMENT_FORMS
+
+
+def test_proof_details_and_handover_forms_over_https(make_app):
+    """The e-mailed link's button, then correcting one's details and handing the place over, as a browser posts them."""
+    app = make_app(REQUIRE_EMAIL_CONFIRMATION=True)
+    visitor = browser(app)
+    visitor.get("/inscription")
+    assert visitor.submit("/inscription", valid_registration(email="ann@example.org")).status_code == 200
+    proof = PROOF.search(outbox_rows(app)[-1].body_text).group(0)
+    visitor.get(proof[proof.index("/inscription/") :])
+    assert visitor.submit("/confirmer/").status_code == 303
+    path = manage_path(app, "ann@example.org")
+    visitor.get(path + "/modifier")
+    assert visitor.submit("/modifier", {"job_title": "Cheffe de projet"}).status_code == 303
+    visitor.get(path)
+    assert visitor.submit("/ceder", {"email": "bea@example.org"}).status_code == 303
+    offer = OFFER.search(outbox_rows(app)[-1].body_text).group(0)
+    colleague = browser(app)
+    colleague.get(offer[offer.index("/inscription/") :])
+    fields = ("organisation", "structure_type", "job_title", "consent")
+    details = {"first_name": "Béa", "last_name": "Martin", **{k: valid_registration()[k] for k in fields}}
+    assert colleague.submit("/ceder/", details).status_code == 303
+    assert set(people(app)) == {"bea@example.org"}
+    assert endpoints(app, visitor) | endpoints(app, colleague) == REGISTRATION_FORMS | PROOF_FORMS | DETAIL_FORMS
 
 
 def test_join_form_over_https(make_app):

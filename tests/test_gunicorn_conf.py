@@ -54,12 +54,17 @@ def raw_request(port: int, data: bytes) -> bytes:
 def test_access_log_masks_tokens_and_queries(tmp_path):
     with Gunicorn(tmp_path / "instance", {}, workers=1) as server:
         requests.get(server.url + "/inscription/gerer/JETON-SECRET-123?cle=requete-privee", timeout=10)
+        requests.get(server.url + "/inscription/confirmer/JETON-PREUVE-456", timeout=10)
+        requests.get(server.url + "/inscription/ceder/JETON-OFFRE-789", timeout=10)
         requests.get(server.url + "/programme?q=recherche-privee", timeout=10)
         assert requests.get(server.url + "/healthz", timeout=10).json()["status"] == "ok"
     logs = server.logs()
     assert re.search(r'"GET /inscription/gerer/\*\*\* HTTP/1.1" 404', logs)
     assert '"GET /programme HTTP/1.1" 200' in logs
-    for secret in ("JETON-SECRET-123", "requete-privee", "recherche-privee", "127.0.0.1 -"):
+    assert re.search(r'"GET /inscription/confirmer/\*\*\* HTTP/1.1" 404', logs)
+    for secret in ("JETON-SECRET-123", "JETON-PREUVE-456", "JETON-OFFRE-789", "requete-privee", "recherche-privee"):
+        assert secret not in logs
+    for secret in ("127.0.0.1 -",):
         assert secret not in logs
 
 

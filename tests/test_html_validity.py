@@ -13,13 +13,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from mailtools import manage_path
+from mailtools import manage_path, outbox_rows
 from site_pages import FRAGMENTS, PUBLIC_PAGES
 from support import CLOSED_NOW, IN_PERSON_CLOSED_NOW, csrf_token, form_fields, valid_registration
 
 from jnt.config import parse_instant
 
 HTMX = {"HX-Request": "true"}
+PROOF_LINK = re.compile(r"https?://\S+(/inscription/confirmer/[A-Za-z0-9_-]+)")
 WRAPPER = (
     '<!doctype html>\n<html lang="fr">\n<head><meta charset="utf-8"><title>Fragment</title></head>\n'
     "<body>\n{}\n</body>\n</html>\n"
@@ -53,10 +54,31 @@ def collect(make_app, tmp_path: Path) -> dict[str, tuple[str, bool]]:
     manage = manage_path(open_app, "a@example.org")
     out["manage/show"] = (c.get(manage).get_data(as_text=True), False)
     out["manage/cancel-confirmation"] = (c.get(manage + "/annuler").get_data(as_text=True), False)
+    out["manage/edit"] = (c.get(manage + "/modifier").get_data(as_text=True), False)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', out["manage/edit"][0]).group(1)
+    c.post(manage + "/ceder", data={"csrf_token": token, "email": "collegue@example.org"})
+    offer = next(r for r in outbox_rows(open_app) if r.dedupe_key.startswith("handover-offer:"))
+    offer_page = re.search(r"/inscription/ceder/[A-Za-z0-9_-]+", offer.body_text).group(0)
+    colleague = open_app.test_client()
+    out["handover/accept"] = (colleague.get(offer_page).get_data(as_text=True), False)
+    refused = colleague.post(offer_page, data={"csrf_token": token})
+    out["handover/accept-errors"] = (refused.get_data(as_text=True), False)
+    edit_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', out["manage/edit"][0]).group(1)
+    refused = c.post(manage + "/modifier", data={"csrf_token": edit_token, "first_name": ""})
+    out["manage/edit-errors"] = (refused.get_data(as_text=True), False)
     out["manage/cancelled"] = (c.get("/inscription/annulee").get_data(as_text=True), False)
     out["form-duplicate"] = (_post(c, "/inscription", email="a@example.org").get_data(as_text=True), False)
     r = _post(c, "/inscription", HTMX, email="b@example.org", mode="remote")
     out["fragment/confirmation-remote"] = (r.get_data(as_text=True), True)
+
+    proving = make_app(
+        REQUIRE_EMAIL_CONFIRMATION=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'proof.sqlite3'}"
+    )
+    p = proving.test_client()
+    out["proof/check-inbox"] = (_post(p, "/inscription", email="p@example.org").get_data(as_text=True), False)
+    out["proof/fragment-check-inbox"] = (_post(p, "/inscription", HTMX, email="q@example.org").text, True)
+    link = PROOF_LINK.search(outbox_rows(proving)[0].body_text).group(1)
+    out["proof/confirm-page"] = (p.get(link).get_data(as_text=True), False)
 
     full = make_app(
         IN_PERSON_CAPACITY=0, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'full.sqlite3'}"

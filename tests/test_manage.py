@@ -11,7 +11,18 @@ from sqlalchemy import select
 from support import CLOSED_NOW, csrf_token, form_fields, valid_registration
 
 from jnt import waiting_list
-from jnt.models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, SeatCounter, db, utcnow
+from jnt.models import (
+    CANCELLED,
+    CONFIRMED,
+    IN_PERSON,
+    REMOTE,
+    WAITING,
+    ManageToken,
+    Registration,
+    SeatCounter,
+    db,
+    utcnow,
+)
 from jnt.tokens import RedactTokens
 
 
@@ -63,8 +74,9 @@ def test_only_the_token_hash_is_stored(app, full_house):
     token = manage_path(app, "ann@example.org").rsplit("/", 1)[1]
     assert len(token) >= 43  # 256 bits in URL-safe base64
     with app.app_context():
-        stored = db.session.scalar(select(Registration.manage_token_hash).filter_by(email="ann@example.org"))
-    assert stored == hashlib.sha256(token.encode()).hexdigest()
+        ann = db.session.scalar(select(Registration).filter_by(email="ann@example.org"))
+        stored = db.session.scalars(select(ManageToken.token_hash).filter_by(registration_id=ann.id)).all()
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]
 
 
 @pytest.mark.parametrize("path", ["/inscription/gerer/" + "A" * 43, "/inscription/gerer/x", "/nulle-part"])
@@ -122,17 +134,21 @@ def test_cancel_link_asks_first_and_changes_nothing(app, full_house):
 
 
 @pytest.mark.both_databases
-def test_cancel_deletes_the_registration_and_gives_the_seat(app, full_house):
+def test_cancel_keeps_the_row_as_cancelled_gives_the_seat_and_ends_every_link(app, full_house):
     ann, _ = full_house
     path = manage_path(app, "ann@example.org")
     page = ann.get(path + "/annuler").get_data(as_text=True)
     response = ann.post(path + "/annuler", data={"csrf_token": csrf_token(page)})
     assert response.status_code == 303
     assert "Votre inscription est annulée" in ann.get(response.headers["Location"]).get_data(as_text=True)
-    assert people(app) == {"bob@example.org": (IN_PERSON, CONFIRMED)}
+    assert people(app) == {"ann@example.org": (IN_PERSON, CANCELLED), "bob@example.org": (IN_PERSON, CONFIRMED)}
     assert seats_taken(app) == 1
-    assert not any(row.recipient == "ann@example.org" for row in outbox_rows(app))  # her e-mails are gone too
+    # Her e-mails stay (a status, no cascade), and one more tells her it is cancelled.
+    ann_mails = [r.dedupe_key.split(":")[0] for r in outbox_rows(app) if r.recipient == "ann@example.org"]
+    assert ann_mails == ["confirmation", "cancellation"]
     assert ann.get(path).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(ManageToken).filter_by(registration_id=1)) == 0
 
 
 def test_cancel_without_csrf_changes_nothing(app, full_house):
@@ -171,13 +187,13 @@ def test_registering_again_sends_a_new_link_and_creates_nothing(app, full_house)
     response = register(stranger, email="ann@example.org", first_name="Mallory", organisation="Autre")
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Si cette adresse est déjà inscrite" in html
+    assert "un e-mail vient de partir à ann@example.org" in html
     assert "Ann" not in html and "Commune de Lyon" not in html
     assert len(people(app)) == 2
     assert [k for k in keys(app) if k.startswith("link:")] == [f"link:{1}:1"]
     new = manage_path(app, "ann@example.org")
     assert new != old
-    assert ann.get(old).status_code == 404
+    assert ann.get(old).status_code == 200  # each e-mail's link stays valid while the registration lives
     assert "ann@example.org" in ann.get(new).get_data(as_text=True)
 
 
@@ -195,6 +211,12 @@ def test_token_is_kept_out_of_the_request_log(app, full_house):
     RedactTokens().filter(record)
     assert path.rsplit("/", 1)[1] not in record.getMessage()
     assert "/inscription/gerer/… HTTP/1.1" in record.getMessage()
+    for kind in ("confirmer", "ceder"):  # the address proof's and the handover offer's links
+        record = logging.LogRecord(
+            "werkzeug", logging.INFO, __file__, 1, "GET /inscription/%s/SECRET1234 HTTP/1.1", (kind,), None
+        )
+        RedactTokens().filter(record)
+        assert "SECRET1234" not in record.getMessage()
 
 
 def test_unexpected_error_is_logged_without_the_token(app, full_house, monkeypatch, caplog):
@@ -224,7 +246,7 @@ def test_registering_again_with_htmx_swaps_the_notice_in_place(app, full_house):
     assert response.status_code == 409  # swapped all the same (htmx-config responseHandling)
     assert "HX-Request" in response.headers["Vary"]
     assert html.lstrip().startswith('<div id="inscription"')
-    assert "Si cette adresse est déjà inscrite" in html
+    assert "un e-mail vient de partir à ann@example.org" in html
     assert len(people(app)) == 2
 
 

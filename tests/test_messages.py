@@ -7,11 +7,11 @@ import re
 import pytest
 from mailtools import LINK, SMTPServer, flush
 from organisers_support import add_organiser, login, page_token, register
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 
 from jnt.database import write
 from jnt.mail import outbox
-from jnt.models import AuditEntry, Broadcast, OutboxMessage, Registration, db, utcnow
+from jnt.models import AuditEntry, Broadcast, ManageToken, OutboxMessage, Registration, Status, db, utcnow
 
 PAGE = "/organisateurs/messages"
 HTMX = {"HX-Request": "true"}
@@ -100,6 +100,16 @@ def test_a_remote_attendee_who_joined_came(site):
         db.session.execute(update(Registration).where(Registration.id == ids["dan"]).values(joined_at=utcnow()))
     page = client.get(PAGE).text
     for slug, n in {"presents": 2, "absents": 2}.items():
+        assert re.search(rf'for="segment-{slug}">.*?<span class="fr-hint-text">{n} personnes?</span>', page), slug
+
+
+def test_cancelled_registrations_are_in_no_segment(site):
+    app, client, ids = site
+    with app.app_context(), write():
+        dan = db.session.get(Registration, ids["dan"])
+        dan.status, dan.cancelled_at = Status.CANCELLED, utcnow()
+    page = client.get(PAGE).text
+    for slug, n in {"tous": 3, "distance": 0, "absents": 2}.items():
         assert re.search(rf'for="segment-{slug}">.*?<span class="fr-hint-text">{n} personnes?</span>', page), slug
 
 
@@ -256,23 +266,30 @@ def test_a_failed_delivery_is_retried_with_the_same_message(site):
         [row] = rows(app)
         assert row.body_text.startswith("Bonjour Dan,") and row.attempts == 1
         with app.app_context():
-            token_hash = db.session.get(Registration, ids["dan"]).manage_token_hash
+            tokens = db.session.scalar(select(func.count()).where(ManageToken.registration_id == ids["dan"]))
         server.refuse = False
         assert flush(app).sent == 1
         assert LINK.search(row.body_text).group(0) in server.messages[0].get_body(("plain",)).get_content()
         with app.app_context():  # rendered once: the retry did not mint another link
-            assert db.session.get(Registration, ids["dan"]).manage_token_hash == token_hash
+            assert db.session.scalar(select(func.count()).where(ManageToken.registration_id == ids["dan"])) == tokens
     finally:
         server.stop()
 
 
-def test_a_registration_cancelled_before_sending_gets_nothing(site):
+@pytest.mark.parametrize("gone", ["cancelled", "deleted"])
+def test_a_registration_cancelled_before_sending_gets_nothing(site, gone):
+    """Cancelled (a status) or deleted (purge) after the message was queued: nothing goes, the row goes."""
     app, client, ids = site
     client.post(PAGE + "/envoi", data=confirm_fields(preview(client, segment="distance")))
+    assert len(rows(app)) == 1
     with app.app_context(), write():
-        db.session.delete(db.session.get(Registration, ids["dan"]))
-    assert rows(app) == []
+        person = db.session.get(Registration, ids["dan"])
+        if gone == "deleted":
+            db.session.delete(person)
+        else:
+            person.status, person.cancelled_at = Status.CANCELLED, utcnow()
     assert flush(app).sent == 0
+    assert rows(app) == []
 
 
 AFTER_THE_DAY = "2023-01-19T10:00:00+01:00"

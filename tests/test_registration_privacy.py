@@ -5,7 +5,7 @@ from mailtools import manage_path
 from sqlalchemy import delete, select, update
 from support import csrf_token, form_fields, valid_registration
 
-from jnt.models import OutboxMessage, Registration, db
+from jnt.models import ManageToken, OutboxMessage, Registration, db
 
 CONFIRMATION = "/inscription/confirmation"
 
@@ -32,7 +32,10 @@ def give_id(app, email: str, registration_id: int) -> None:
     """Move a registration to a given id: what SQLite without AUTOINCREMENT did on its own."""
     with app.app_context():
         current = db.session.scalar(select(Registration.id).filter_by(email=email))
+        # The row holding that id (a cancelled one, kept until purge) is purged first.
+        db.session.execute(delete(Registration).filter_by(id=registration_id))
         db.session.execute(delete(OutboxMessage).filter_by(registration_id=current))
+        db.session.execute(delete(ManageToken).filter_by(registration_id=current))
         db.session.execute(update(Registration).filter_by(id=current).values(id=registration_id))
         db.session.commit()
 

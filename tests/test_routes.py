@@ -18,7 +18,11 @@ ROUTES = {
     ("/inscription", "registration.submit", ("POST",)),
     ("/inscription/annulee", "manage.cancelled", ("GET",)),
     ("/inscription/confirmation", "registration.confirmation", ("GET",)),
+    (f"/inscription/confirmer/{TOKEN}", "registration.proof_page", ("GET",)),
+    (f"/inscription/confirmer/{TOKEN}", "registration.prove", ("POST",)),
     (f"/inscription/gerer/{TOKEN}", "manage.show", ("GET",)),
+    (f"/inscription/gerer/{TOKEN}/ceder", "handover.offer", ("POST",)),
+    (f"/inscription/ceder/{TOKEN}", "handover.accept_page", ("GET", "POST")),
     (f"/inscription/gerer/{TOKEN}/annuler", "manage.cancel", ("POST",)),
     (f"/inscription/gerer/{TOKEN}/annuler", "manage.confirm_cancel", ("GET",)),
     (f"/inscription/gerer/{TOKEN}/evenement.ics", "manage.calendar_file", ("GET",)),
@@ -26,6 +30,7 @@ ROUTES = {
     (f"/inscription/gerer/{TOKEN}/mode", "manage.switch", ("POST",)),
     # New beside the others: the remote attendees' "Rejoindre la visioconférence" (a POST, never a link).
     (f"/inscription/gerer/{TOKEN}/visioconference", "manage.join", ("POST",)),
+    (f"/inscription/gerer/{TOKEN}/modifier", "manage.edit", ("GET", "POST")),
     ("/mentions-legales", "site.legal", ("GET",)),
     ("/organisateurs/", "organisers.dashboard", ("GET",)),
     ("/organisateurs/connexion", "organisers.auth.authenticate", ("POST",)),
@@ -62,7 +67,7 @@ COMMANDS = {
     "db": "Migrations du schéma (Alembic), pour le développement ; en production : init-db.",
     "init-db": "Créer la base ou la mettre à jour (migrations) ; sans effet sur une base à jour.",
     "organiser": "Comptes organisateurs (création, liste, rôle, mot de passe, désactivation).",
-    "purge": "Supprimer les inscriptions une fois passée la durée de conservation qui suit la journée.",
+    "purge": "Supprimer les inscriptions non vérifiées expirées ; toutes les inscriptions après la durée de conservation.",
     "send-mail": "Envoyer maintenant les e-mails en attente (cron) ; code de sortie 1 si un envoi a échoué ou a été abandonné.",
     "send-reminders": "Préparer et envoyer les rappels (cron, la veille de la journée).",
 }

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select, update
 from support import form_fields, valid_registration
 
+from jnt.config import DEFAULTS
 from jnt.models import Registration, ThrottleEvent, db
 
 pytestmark = pytest.mark.both_databases
@@ -54,3 +55,20 @@ def test_expired_events_are_forgotten(make_app):
     assert post_registration(client, 1).status_code == 303
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ThrottleEvent)) == 1
+
+
+def test_ipv6_addresses_count_per_64(make_app):
+    app = make_app(REGISTRATION_RATE_LIMIT=1)
+    same_network, other_network = app.test_client(), app.test_client()
+    first = app.test_client()
+    first.environ_base["REMOTE_ADDR"] = "2001:db8:1:2::1"
+    same_network.environ_base["REMOTE_ADDR"] = "2001:db8:1:2:ffff:ffff:ffff:fffe"
+    other_network.environ_base["REMOTE_ADDR"] = "2001:db8:1:3::1"
+    assert post_registration(first, 0).status_code == 303
+    assert post_registration(same_network, 1).status_code == 429  # a new address of the same /64 is no escape
+    assert post_registration(other_network, 2).status_code == 303
+
+
+def test_default_limit_welcomes_an_administrations_shared_address():
+    # Hundreds of agents behind one outgoing address, within one window.
+    assert DEFAULTS["REGISTRATION_RATE_LIMIT"] >= 500

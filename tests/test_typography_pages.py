@@ -59,7 +59,22 @@ def test_registration_journey_and_e_mails(make_app):
     register_in_browser(bob, email="bob@example.org")  # waiting list
     found += pages(ann, ["/inscription/confirmation"]) + pages(bob, ["/inscription/confirmation"])
     ann_page = manage_path(app, "ann@example.org")
-    found += pages(ann, [ann_page, ann_page + "/annuler"])
+    found += pages(ann, [ann_page, ann_page + "/annuler", ann_page + "/modifier"])
+    offered = ann.post(
+        ann_page + "/ceder", data={"csrf_token": page_token(ann.get(ann_page).text), "email": "x@example.org"}
+    )
+    found += check("place proposée", visible_text(ann.get(offered.headers["Location"]).text))
+    [offer] = [r for r in outbox_rows(app) if r.dedupe_key.startswith("handover-offer:")]
+    found += check("e-mail de proposition", offer.subject + "\n" + offer.body_text)
+    found += check("e-mail de proposition (HTML)", visible_text(offer.body_html))
+    offer_page = "/inscription/ceder/" + offer.body_text.split("/inscription/ceder/")[1].split()[0]
+    colleague = app.test_client()
+    found += pages(colleague, [offer_page])
+    refused = colleague.post(offer_page, data={"csrf_token": page_token(colleague.get(offer_page).text)})
+    found += check("place proposée en erreur", visible_text(refused.text))
+    edit_token = page_token(ann.get(ann_page + "/modifier").text)
+    refused = ann.post(ann_page + "/modifier", data={"csrf_token": edit_token, "first_name": ""})
+    found += check("modification en erreur", visible_text(refused.text))
     # Ann goes remote: Bob is promoted (promotion e-mail), Ann sees the flash message.
     token = page_token(ann.get(ann_page).text)
     switched = ann.post(ann_page + "/mode", data={"csrf_token": token, "mode": "remote"}, follow_redirects=True)
@@ -74,11 +89,16 @@ def test_registration_journey_and_e_mails(make_app):
         found += check(f"e-mail {row.dedupe_key} (HTML)", visible_text(row.body_html))
         if row.ics:
             found += calendar_faults(row.dedupe_key, row.ics)
-    assert {row.dedupe_key.split(":")[0] for row in outbox_rows(app)} >= {"confirmation", "promotion", "reminder"}
-    # Cancelling deletes the row and its e-mails: last.
+    kinds = {row.dedupe_key.split(":")[0] for row in outbox_rows(app)}
+    assert kinds >= {"confirmation", "promotion", "reminder", "mode"}
+    # Cancelling (last): the e-mail that says so.
     cancel_token = page_token(ann.get(ann_page + "/annuler").text)
     cancelled = ann.post(ann_page + "/annuler", data={"csrf_token": cancel_token}, follow_redirects=True)
     found += check("après annulation", visible_text(cancelled.text))
+    for row in outbox_rows(app):
+        if row.dedupe_key.startswith("cancellation:"):
+            found += check("e-mail d’annulation (texte)", row.subject + "\n" + row.body_text)
+            found += check("e-mail d’annulation (HTML)", visible_text(row.body_html))
     assert found == [], "\n".join(found)
 
 
@@ -210,4 +230,20 @@ def test_remote_only_period(make_app):
     dashboard = organiser.get("/organisateurs/").text
     assert "à attribuer" in dashboard
     found += check("tableau de bord, place à attribuer", visible_text(dashboard))
+    assert found == [], "\n".join(found)
+
+
+def test_address_proof_pages_and_e_mail(make_app):
+    app = make_app(REQUIRE_EMAIL_CONFIRMATION=True, IN_PERSON_CAPACITY=0)
+    found = []
+    for headers in ({}, HTMX):
+        client = app.test_client()
+        fields = form_fields(client.get("/inscription").text)
+        sent = client.post("/inscription", data={**fields, **valid_registration()}, headers=headers)
+        found += check("vérifiez votre boîte", visible_text(sent.text))
+    [row] = outbox_rows(app)
+    found += check("e-mail proof (objet)", row.subject) + check("e-mail proof (texte)", row.body_text)
+    found += check("e-mail proof (HTML)", visible_text(row.body_html))
+    path = row.body_text.split("/inscription/confirmer/")[1].split()[0]
+    found += pages(app.test_client(), [f"/inscription/confirmer/{path}", "/inscription/confirmer/" + "x" * 43])
     assert found == [], "\n".join(found)

@@ -11,10 +11,10 @@ import re
 
 import css_inline
 from flask import current_app, g, has_request_context, render_template
-from sqlalchemy import String, cast, insert, literal, select, update
+from sqlalchemy import String, cast, delete, insert, literal, select, update
 
 from ..database import write
-from ..models import Broadcast, OutboxMessage, Registration, db, utcnow
+from ..models import CANCELLED, Broadcast, OutboxMessage, Registration, db, utcnow
 from ..tokens import new_token
 from ..urls import public_url
 
@@ -83,11 +83,16 @@ def queue(broadcast: Broadcast, condition) -> int:
 
 
 def compose(row: OutboxMessage) -> bool:
-    """Render a claimed row for its recipient, with a new management link; False if the person has gone since."""
+    """Render a claimed row for its recipient, with a new management link.
+
+    False, and the row deleted, when the person has cancelled or gone since it was queued (or the
+    message was purged): there is nothing to send, and nothing to try again.
+    """
     with write():
-        registration = db.session.get(Registration, row.registration_id)
+        registration = db.session.get(Registration, row.registration_id) if row.registration_id else None
         broadcast = db.session.get(Broadcast, row.broadcast_id)
-        if registration is None or broadcast is None:
+        if registration is None or broadcast is None or registration.status == CANCELLED:
+            db.session.execute(delete(OutboxMessage).where(OutboxMessage.id == row.id))
             return False
         token = new_token(registration)
         manage_url = public_url("manage.show", token=token)

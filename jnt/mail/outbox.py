@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import write
-from ..models import OutboxMessage, Registration, db, utcnow
+from ..models import OutboxMessage, PendingRegistration, Registration, db, utcnow
 from . import broadcasts, smtp
 
 log = logging.getLogger(__name__)
@@ -37,12 +37,23 @@ LEASE_MARGIN = dt.timedelta(minutes=5)
 MESSAGE_ONLY = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtp.AddressNotSupported)
 
 
-def queue(key: str, registration: Registration, subject: str, text: str, html: str, ics: str | None = None) -> None:
-    """Add an e-mail to the current transaction; a key already queued is silently kept as it was."""
+def queue(
+    key: str,
+    registration: Registration | PendingRegistration,
+    subject: str,
+    text: str,
+    html: str,
+    ics: str | None = None,
+) -> None:
+    """Add an e-mail to the current transaction; a key already queued is silently kept as it was.
+
+    An e-mail to an address not proven yet (a PendingRegistration, a Handover) belongs to no registration.
+    """
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    registration_id = registration.id if isinstance(registration, Registration) else None
     db.session.execute(
         dialect.insert(OutboxMessage)
-        .values(dedupe_key=key, registration_id=registration.id, recipient=registration.email, subject=subject,
+        .values(dedupe_key=key, registration_id=registration_id, recipient=registration.email, subject=subject,
                 body_text=text, body_html=html, ics=ics, next_attempt_at=utcnow())
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )  # fmt: skip

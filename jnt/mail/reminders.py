@@ -7,22 +7,20 @@ from sqlalchemy import select, update
 
 from .. import clock
 from ..database import write
-from ..models import Registration, db, utcnow
+from ..models import CANCELLED, Registration, db, utcnow
 from . import messages, outbox
 
 
 def queue_reminders() -> int:
     """Queue a reminder for everyone not reminded yet; each one claimed by a conditional UPDATE."""
     queued = 0
-    # Walk-ins get nothing: their address, if any, is unproven.
-    unreminded = (Registration.reminder_sent_at.is_(None), Registration.walk_in.is_(False))
-    pending = list(db.session.scalars(select(Registration.id).where(*unreminded)))
+    # Walk-ins get nothing (their address, if any, is unproven); cancelled people neither.
+    due = (Registration.reminder_sent_at.is_(None), Registration.walk_in.is_(False), Registration.status != CANCELLED)
+    pending = list(db.session.scalars(select(Registration.id).where(*due)))
     for registration_id in pending:
         with write():
             claimed = db.session.execute(
-                update(Registration)
-                .where(Registration.id == registration_id, Registration.reminder_sent_at.is_(None))
-                .values(reminder_sent_at=utcnow())
+                update(Registration).where(Registration.id == registration_id, *due).values(reminder_sent_at=utcnow())
             ).rowcount
             if claimed == 1:
                 messages.reminder(db.session.get(Registration, registration_id))

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from .. import seats, waiting_list
 from ..database import write
-from ..models import IN_PERSON, WAITING, Registration, Role, db
+from ..mail import messages
+from ..models import CANCELLED, IN_PERSON, WAITING, Registration, Role, db
 from ..typography import french
 from . import audit
 from .auth import requires
@@ -36,7 +37,7 @@ ACTIONS = {
         french(
             "Faire participer cette personne à distance ? Sa place en présentiel (ou sa place dans la "
             "liste d’attente) est libérée ; avant la date limite de promotion, elle revient aussitôt à la "
-            "première personne en attente."
+            "première personne en attente. Un e-mail la prévient."
         ),
         "Passer à distance",
     ),
@@ -44,9 +45,9 @@ ACTIONS = {
         "annuler",
         "Annuler l’inscription",
         french(
-            "Annuler cette inscription ? Ses données sont supprimées et sa place en présentiel est libérée ; "
-            "avant la date limite de promotion, elle revient aussitôt à la première personne en attente. "
-            "Cette action est définitive."
+            "Annuler cette inscription ? Sa place en présentiel est libérée ; avant la date limite de "
+            "promotion, elle revient aussitôt à la première personne en attente. Ses liens de gestion cessent "
+            "de fonctionner et un e-mail la prévient. Cette action est définitive."
         ),
         "Annuler l’inscription",
     ),
@@ -54,7 +55,9 @@ ACTIONS = {
 
 
 def allowed(action: str, registration: Registration) -> bool:
-    """Whether the action makes sense for this registration right now."""
+    """Whether the action makes sense for this registration right now (none for a cancelled one)."""
+    if registration.status == CANCELLED:
+        return False
     if action == "promouvoir":
         return registration.status == WAITING
     if action == "distanciel":
@@ -122,9 +125,11 @@ def _do(action: str, registration: Registration) -> tuple[str, str]:
         message = f"{name} a maintenant une place en présentiel."
     elif action == "distanciel":
         promoted = waiting_list.switch_to_remote(registration)
+        messages.mode_changed(registration, None)
         message = f"{name} participe maintenant à distance."
     else:
         promoted = waiting_list.cancel(registration)
+        messages.cancellation(registration, by_organiser=True)
         message = f"L’inscription de {name} est annulée."
     audit.record(action, registration_id)
     if promoted is not None:

@@ -7,11 +7,12 @@ from .. import arrivals, collation
 from ..arrivals import EXPECTED, Outcome
 from ..database import write
 from ..htmx import page_or_fragment
-from ..models import CONFIRMED, IN_PERSON, Registration, Role, db
+from ..models import CANCELLED, CONFIRMED, IN_PERSON, Registration, Role, db
 from . import audit
 from .auth import requires
 from .dashboard import search_text
 
+LIVE = Registration.status != CANCELLED
 bp = Blueprint("checkin", __name__, url_prefix="/pointage")
 
 
@@ -21,7 +22,8 @@ def found(text: str = "", expected_only: bool = False) -> list[Registration]:
     Filtered in Python (a few hundred people at most) so that typing without accents matches.
     """
     words = collation.search_words(text)
-    query = select(Registration).where(*EXPECTED) if expected_only else select(Registration)
+    # Everybody who may turn up: cancelled registrations are kept until purge, but nobody expects them.
+    query = select(Registration).where(*EXPECTED) if expected_only else select(Registration).where(LIVE)
     return sorted(
         (p for p in db.session.scalars(query) if collation.matches(words, p.first_name, p.last_name, p.organisation)),
         key=collation.person_key,

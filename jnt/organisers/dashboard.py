@@ -1,5 +1,6 @@
 """The organisers' dashboard: the counts at a glance, and the list of registrations (search, filters, sort, pages)."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app, request
@@ -8,11 +9,25 @@ from sqlalchemy import func, select
 from .. import arrivals, clock, collation
 from ..forms import CONTROL, STRUCTURE_TYPES
 from ..htmx import page_or_fragment
-from ..models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, Role, db
+from ..models import (
+    CANCELLED,
+    CONFIRMED,
+    IN_PERSON,
+    REMOTE,
+    WAITING,
+    Mode,
+    PendingRegistration,
+    Registration,
+    Role,
+    Status,
+    db,
+)
 from .auth import requires
 
-MODE_LABELS = {IN_PERSON: "Présentiel", REMOTE: "À distance"}
-STATUS_LABELS = {CONFIRMED: "Confirmée", WAITING: "Liste d’attente"}
+# The filters' choices, from the enums' labels; cancelled registrations are not listed (kept for purge only).
+MODE_LABELS = {m.value: m.label for m in Mode}
+STATUS_LABELS = {s.value: s.label for s in Status if s is not CANCELLED}
+LIVE = Registration.status != CANCELLED
 # Sorted in Python over the filtered set (a few thousand rows at most): SQL cannot collate French.
 # Each entry: label, key, reversed.
 SORTS = {
@@ -92,7 +107,7 @@ def waiting_positions() -> dict[int, int]:
 
 def registrations(criteria: Criteria) -> Page:
     """One page of the registrations matching the criteria."""
-    query = select(Registration)
+    query = select(Registration).where(LIVE)
     if criteria.mode:
         query = query.where(Registration.mode == criteria.mode)
     if criteria.status:
@@ -117,6 +132,9 @@ class Counts:
     remote: int
     total: int
     by_structure: list
+    # Forms sent for addresses not proven yet (they hold nothing), and registrations cancelled.
+    unproven: int
+    cancelled: int
     # Remote attendees who pressed "Rejoindre la visioconférence" (their first join is recorded).
     joined: int = 0
     # False after PROMOTION_DEADLINE: freed seats then stay free until an organiser gives them.
@@ -134,7 +152,12 @@ def counts() -> Counts:
         select(Registration.mode, Registration.status, func.count()).group_by(Registration.mode, Registration.status)
     ).all()
     by = {(mode, status): n for mode, status, n in rows}
-    per_type_query = select(Registration.structure_type, func.count()).group_by(Registration.structure_type)
+    cancelled = sum(n for (_mode, status), n in by.items() if status == CANCELLED)
+    per_type_query = select(Registration.structure_type, func.count()).where(LIVE).group_by(Registration.structure_type)
+    now = clock.now().astimezone(dt.UTC).replace(tzinfo=None)
+    unproven = db.session.scalar(
+        select(func.count()).select_from(PendingRegistration).where(PendingRegistration.expires_at > now)
+    )
     per_type = dict(db.session.execute(per_type_query).all())
     by_structure = [(label, per_type.get(value, 0)) for value, label in STRUCTURE_TYPES]
     return Counts(
@@ -142,11 +165,15 @@ def counts() -> Counts:
         capacity=current_app.config["IN_PERSON_CAPACITY"],
         waiting=by.get((IN_PERSON, WAITING), 0),
         remote=by.get((REMOTE, CONFIRMED), 0),
-        total=sum(by.values()),
+        total=sum(by.values()) - cancelled,
         by_structure=by_structure,
+        unproven=unproven,
+        cancelled=cancelled,
         promotion_open=clock.promotion_open(),
         joined=db.session.scalar(
-            select(func.count()).where(Registration.mode == REMOTE, Registration.joined_at.is_not(None))
+            select(func.count()).where(
+                Registration.mode == REMOTE, Registration.joined_at.is_not(None), Registration.status != CANCELLED
+            )
         ),
     )
 

@@ -16,10 +16,9 @@ from sqlalchemy import select
 from .. import clock, collation
 from ..database import write
 from ..forms import STRUCTURE_TYPES
-from ..models import Registration, Role, db
+from ..models import CANCELLED, Registration, Role, db
 from . import audit
 from .auth import requires
-from .dashboard import MODE_LABELS, STATUS_LABELS
 
 bp = Blueprint("exports", __name__)
 HEADER = (
@@ -47,10 +46,11 @@ def rows() -> Iterator[tuple]:
     """The header, then one row per registration (in French name order): the only source of both exports."""
     types = dict(STRUCTURE_TYPES)
     yield HEADER
-    for r in sorted(db.session.scalars(select(Registration)), key=collation.person_key):
+    live = select(Registration).where(Registration.status != CANCELLED)
+    for r in sorted(db.session.scalars(live), key=collation.person_key):
         texts = (r.last_name, r.first_name, r.email or "", r.organisation,
-                 types.get(r.structure_type, r.structure_type), r.job_title, MODE_LABELS.get(r.mode, r.mode),
-                 STATUS_LABELS.get(r.status, r.status), r.accessibility_needs or "")  # fmt: skip
+                 types.get(r.structure_type, r.structure_type), r.job_title, r.mode.label, r.status.label,
+                 r.accessibility_needs or "")  # fmt: skip
         origin = "Ajout sur place" if r.walk_in else "Inscription"
         yield (*(neutralise(t) for t in texts), _local(r.created_at), _local(r.checked_in_at), _local(r.joined_at),
                origin, "Oui" if r.over_capacity else "")  # fmt: skip

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 
-from ..models import CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
+from ..models import CANCELLED, CONFIRMED, IN_PERSON, REMOTE, WAITING, Registration, db
 
 
 def registered() -> ColumnElement[bool]:
-    """Registrations a message may reach: never a walk-in (nobody proved the address typed at the door)."""
-    return Registration.walk_in.is_(False)
+    """Registrations a message may reach: live ones (not cancelled), never a walk-in (nobody proved the
+    address typed at the door). Forms whose address is not proven yet are not registrations at all."""
+    return and_(Registration.walk_in.is_(False), Registration.status != CANCELLED)
 
 
 def attended() -> ColumnElement[bool]:

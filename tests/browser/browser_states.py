@@ -111,8 +111,32 @@ def _manage(suffix="", mode="in_person"):
     return reach
 
 
-# Filled by the conftest: base URL -> function(e-mail) giving that person's management path.
+def _proof_page(page, url):
+    """Send the form with the address proof on, then open the confirmation link e-mailed."""
+    address = unique_email("preuve")
+    page.goto(url + "/inscription")
+    fill_registration(page, address)
+    submit(page)
+    page.goto(url + PROOF_LINKS[url](address))
+
+
+def _handover_page(page, url):
+    """Register, offer the place to a colleague from the management page, then open the colleague's link."""
+    address, colleague = unique_email("cede"), unique_email("collegue")
+    page.goto(url + "/inscription")
+    fill_registration(page, address)
+    submit(page)
+    page.goto(url + MANAGE_LINKS[url](address))
+    page.get_by_label("Adresse e-mail de votre collègue").fill(colleague)
+    page.get_by_role("button", name="Proposer ma place").click()
+    page.locator(".fr-alert--success").wait_for()
+    page.goto(url + OFFER_LINKS[url](colleague))
+
+
+# Filled by the conftest: base URL -> function(e-mail) giving that person's management (or confirmation) path.
 MANAGE_LINKS = {}
+PROOF_LINKS = {}
+OFFER_LINKS = {}
 
 # name -> (server configuration, reach(page, base_url))
 STATES = {
@@ -129,9 +153,13 @@ STATES = {
     "event page remote only": ("remote-only", _page("/")),
     "form remote only": ("remote-only", _page("/inscription")),
     "form remote only success": ("remote-only", _success("remote")),
+    "form check inbox": ("proof", _success("in_person")),
+    "proof confirmation page": ("proof", _proof_page),
     "manage registration": ("open", _manage()),
     "manage remote registration on the day": ("day", _manage(mode="remote")),
     "manage cancel confirmation": ("open", _manage("/annuler")),
+    "manage edit details": ("open", _manage("/modifier")),
+    "handover accept page": ("open", _handover_page),
     "organiser login": ("open", _page("/organisateurs/connexion")),
     "organiser login with ProConnect": ("proconnect", _page("/organisateurs/connexion")),
     "privacy notice with ProConnect": ("proconnect", _page("/donnees-personnelles")),

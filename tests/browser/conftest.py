@@ -12,11 +12,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from mailtools import LINK
+from mailtools import LINK, OFFER, PROOF
 from server import Gunicorn
 from support import CLOSED_NOW, IN_PERSON_CLOSED_NOW, OPEN_NOW
 
-from browser.browser_states import MANAGE_LINKS, ORGANISER_EMAIL, ORGANISER_PASSWORD, PROCONNECT
+from browser.browser_states import (
+    MANAGE_LINKS,
+    OFFER_LINKS,
+    ORGANISER_EMAIL,
+    ORGANISER_PASSWORD,
+    PROCONNECT,
+    PROOF_LINKS,
+)
 from browser.chromium import chromium_path, no_browser
 
 # One gunicorn per configuration, started on first use and shared by the whole session.
@@ -30,6 +37,7 @@ CONFIGS = {
     "remote-only": {"PREVIEW_NOW": IN_PERSON_CLOSED_NOW, "IN_PERSON_CAPACITY": 500},
     # The day, 30 minutes before the start: the remote attendees' "Rejoindre la visioconférence" button.
     "day": {"PREVIEW_NOW": "2023-01-18T08:30:00+01:00", "VISIO_URL": "https://visio.example.org/jnt"},
+    "proof": {"PREVIEW_NOW": OPEN_NOW, "IN_PERSON_CAPACITY": 500, "REQUIRE_EMAIL_CONFIRMATION": True},
 }
 LAUNCH_ARGS = [
     "--headless",
@@ -67,15 +75,15 @@ def browser():
         browser.close()
 
 
-def management_path(server: Gunicorn, address: str, timeout: float = 20) -> str:
-    """The management link sent to `address`, read from the .eml files the server writes."""
+def management_path(server: Gunicorn, address: str, timeout: float = 20, link=LINK) -> str:
+    """The management link (or another `link`) sent to `address`, read from the .eml files the server writes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         server.flask("send-mail", check=False)  # in case the worker's thread has not run yet
         for path in sorted((server.instance / "outbox").glob("*.eml")):
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             if message["To"] == address:
-                url = LINK.search(message.get_body(("plain",)).get_content()).group(0)
+                url = link.search(message.get_body(("plain",)).get_content()).group(0)
                 return url[url.index("/inscription/") :]
         time.sleep(0.2)
     raise AssertionError(f"no management link e-mailed to {address}")
@@ -93,6 +101,8 @@ def servers(tmp_path_factory):
             # An organiser account (organiser pages) and the mail outbox (management links).
             server.flask("organiser", "add", ORGANISER_EMAIL, input=ORGANISER_PASSWORD + "\n")
             MANAGE_LINKS[server.url] = lambda address, server=server: management_path(server, address)
+            PROOF_LINKS[server.url] = lambda address, server=server: management_path(server, address, link=PROOF)
+            OFFER_LINKS[server.url] = lambda address, server=server: management_path(server, address, link=OFFER)
         return started[name]
 
     yield get

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from browser.browser_states import fill_registration, submit, unique_email
+from browser.browser_states import PROOF_LINKS, fill_registration, submit, unique_email
 
 MARKER = "window.jntNoReload = 'still here'"
 
@@ -171,3 +171,20 @@ def test_registration_full_offers_remote_or_waiting_list(page, full_site, stored
     submit(page)
     expect(page.locator("#inscription .fr-alert--warning")).to_contain_text("liste d’attente")
     assert stored(full_site, email) == 1
+
+
+def test_registration_with_the_address_proof_in_chromium(page, servers):
+    """The form answers 'check your inbox' (htmx, title and h1 of that state); the e-mailed link's button takes the seat."""
+    site = servers("proof")
+    address = unique_email("preuve")
+    page.goto(site.url + "/inscription")
+    fill_registration(page, address)
+    submit(page)
+    expect(page.locator("#inscription h1")).to_have_text("Inscription")
+    expect(page.locator("#inscription .fr-alert")).to_contain_text(address)
+    expect(page).to_have_title(re.compile("^Vérifiez votre boîte e-mail — "))
+    page.goto(site.url + PROOF_LINKS[site.url](address))
+    expect(page.locator("h1")).to_have_text("Confirmer mon inscription")
+    page.get_by_role("button", name="Confirmer mon inscription").click()
+    expect(page).to_have_url(re.compile("/inscription/confirmation$"))
+    expect(page.locator(".fr-alert--success")).to_contain_text("Inscription confirmée")

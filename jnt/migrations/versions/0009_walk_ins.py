@@ -1,14 +1,14 @@
 """walk-ins at check-in (no e-mail needed) and check-ins beyond the seats, counted apart
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
