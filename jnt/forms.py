@@ -20,8 +20,9 @@ STRUCTURE_TYPES = [
     ("administration_centrale", "Administration centrale"),
     ("autre", "Autre"),
 ]
-MODES = [(IN_PERSON, "En présentiel"), (REMOTE, "À distance (visioconférence)")]
-MODES_WHEN_FULL = [(IN_PERSON, "En présentiel — liste d’attente (complet)"), MODES[1]]
+# The form's choices, from the modes' labels (the form says how remote participation happens).
+MODES = [(IN_PERSON, IN_PERSON.label), (REMOTE, f"{REMOTE.label} (visioconférence)")]
+MODES_WHEN_FULL = [(IN_PERSON, f"{IN_PERSON.label} — liste d’attente (complet)"), MODES[1]]
 MODES_WHEN_IN_PERSON_CLOSED = [MODES[1]]
 REQUIRED = "Ce champ est obligatoire."
 CHOOSE_A_MODE = french("Choisissez « en présentiel » ou « à distance ».")

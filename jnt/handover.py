@@ -119,7 +119,7 @@ def accept_page(token: str):
         form=form,
         token=token,
         referrer_policy=REFERRER_POLICY,
-        is_open=clock.registration_open(),
+        is_open=clock.changes_open(),
     )
     return _private(make_response(page, 422 if form.errors else 200))
 

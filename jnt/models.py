@@ -132,15 +132,11 @@ class Registration(db.Model):
         return f"{self.first_name} {self.last_name}"
 
 
-class Role(enum.StrEnum):
+class Role(Labelled):
     """What an organiser account may do: everything, or only welcome people at the door."""
 
-    ORGANISATION = "organisation"
-    ACCUEIL = "accueil"
-
-    @property
-    def label(self) -> str:
-        return {"organisation": "Organisation (tout l’espace)", "accueil": "Accueil (pointage et émargement)"}[self]
+    ORGANISATION = "organisation", "Organisation (tout l’espace)"
+    ACCUEIL = "accueil", "Accueil (pointage et émargement)"
 
 
 class ManageToken(db.Model):

@@ -43,8 +43,14 @@ def test_privacy_notice_has_what_articles_13_and_14_ask(make_app):
         "CNIL",
         "article 9",  # accessibility needs may be health data
         f"mailto:{CONTACT_EMAIL}",
+        # What the attendee journey and the organisers' tools added: each said where it is kept.
+        "confirmiez votre adresse e-mail",  # forms waiting for the address's proof
+        "vous propose sa place",  # a place handed over to a colleague
+        "venue sans inscription",  # walk-ins added at the door
+        "messages des équipes organisatrices",  # organisers' messages to registrants
+        "corriger, de céder à un collègue et d’annuler",  # the management page's rights
     ):
-        assert required in text
+        assert required in text, required
 
 
 def test_privacy_notice_says_what_is_not_yet_filled_in(client):

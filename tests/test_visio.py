@@ -4,6 +4,7 @@ The redirect under the CSP in a real Chromium is proven in tests/browser/test_vi
 """
 
 import csv
+import html
 import io
 
 import openpyxl
@@ -14,8 +15,9 @@ from sqlalchemy import select
 from support import csrf_token
 
 from jnt.config import ConfigError, parse_instant
-from jnt.models import REMOTE, Registration, db
+from jnt.models import REMOTE, OutboxMessage, Registration, db
 from jnt.organisers.exports import HEADER
+from jnt.typography import french
 
 VISIO = "https://visio.example.org/salle/jnt-2023"
 BEFORE_OPENING = "2023-01-18T08:29:59+01:00"
@@ -177,3 +179,16 @@ def test_a_remote_attendee_who_never_joined_is_told_why_there_is_none(remote):
     page = client.get(path).text
     assert "Aucune connexion à la visioconférence n’a été enregistrée à votre nom" in page
     assert client.get(path + "/attestation.pdf").status_code == 403
+
+
+def test_remote_e_mails_send_people_to_the_button_that_records_their_presence(remote, make_app):
+    """The raw link records nothing (no attestation): the e-mails say to join by the page's button."""
+    app, _client, _path = remote
+    in_person = app.test_client()
+    assert register(in_person, email="ines@example.org").status_code == 303
+    with app.app_context():
+        rows = {row.recipient: row for row in db.session.scalars(select(OutboxMessage))}
+    remote_mail, seated_mail = rows["dominique@example.org"], rows["ines@example.org"]
+    for body in (remote_mail.body_text, html.unescape(remote_mail.body_html)):
+        assert french("par le bouton « Rejoindre la visioconférence » de votre page d’inscription") in body
+    assert "Rejoindre la visioconférence" not in seated_mail.body_text
