@@ -4,7 +4,8 @@ import datetime as dt
 import enum
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, TypeDecorator, false, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, TypeDecorator, false, or_, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -103,8 +104,10 @@ class Registration(db.Model):
     joined_at: Mapped[dt.datetime | None]
     reminder_sent_at: Mapped[dt.datetime | None]
     # Added at the entrance by an organiser, not registered: their address (if any) is unproven,
-    # so nothing is ever e-mailed to them.
+    # so nothing is e-mailed to them until they prove it themselves (address_proven_at, proof.py).
     walk_in: Mapped[bool] = mapped_column(server_default=false())
+    # When a walk-in proved the address typed at the door (by the registration form's e-mailed link).
+    address_proven_at: Mapped[dt.datetime | None]
     # Checked in while every seat was taken, because the room allowed it (counted apart on the dashboard).
     over_capacity: Mapped[bool] = mapped_column(server_default=false())
     cancelled_at: Mapped[dt.datetime | None]
@@ -130,6 +133,17 @@ class Registration(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @hybrid_property
+    def email_proven(self) -> bool:
+        """Whether the site may write to this address: always for a registration (the form proves it),
+        for a walk-in only once they proved the address typed at the door."""
+        return not self.walk_in or self.address_proven_at is not None
+
+    @email_proven.inplace.expression
+    @classmethod
+    def _email_proven_expression(cls):
+        return or_(cls.walk_in.is_(False), cls.address_proven_at.is_not(None))
 
 
 class Role(Labelled):

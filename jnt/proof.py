@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from . import booking, clock
 from .database import write
 from .mail import messages
-from .models import CANCELLED, IN_PERSON, PendingRegistration, Registration, db
+from .models import CANCELLED, IN_PERSON, PendingRegistration, Registration, db, utcnow
 from .tokens import hash_token, random_token
 
 
@@ -73,9 +73,10 @@ def ask(data: dict) -> Proof:
         if messages.recently_replied(values["email"]):
             return Proof.SENT
         registration = _live(values["email"])
-        if registration is not None:
+        if registration is not None and registration.email_proven:
             messages.resend_link(registration)
             return Proof.SENT
+        # A new address, or a walk-in's typed at the door: the link that proves it.
         token, expires = random_token(), expiry(values["mode"])
         pending = PendingRegistration(**values, proof_hash=hash_token(token), expires_at=naive_utc(expires))
         db.session.add(pending)
@@ -109,6 +110,12 @@ def confirm(token: str) -> Outcome:
             # Every form waiting for this address is answered: it is proven now.
             db.session.execute(delete(PendingRegistration).where(PendingRegistration.email == waiting.email))
             existing = _live(values["email"])
+            if existing is not None and not existing.email_proven:
+                # A walk-in proving the address typed at the door: from now on the site may write to it,
+                # starting with their management link (their details stay as recorded at the door).
+                existing.address_proven_at = utcnow()
+                messages.confirmation(existing, None)
+                return Outcome(Proof.ALREADY, address=address)
             if existing is not None:
                 # Proving an address changes nothing in its registration (no squatting): its link goes instead.
                 messages.resend_link(existing)

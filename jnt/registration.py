@@ -147,8 +147,8 @@ def _send_link(email: str) -> None:
         registration = db.session.scalar(
             select(Registration).where(Registration.email == email, Registration.status != CANCELLED)
         )
-        if registration is not None and not registration.walk_in:
-            messages.resend_link(registration)
+        if registration is not None:
+            messages.resend_link(registration)  # nothing to an unproven walk-in's address (messages._queue)
 
 
 def _private(response):

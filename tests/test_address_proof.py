@@ -207,3 +207,30 @@ def test_organisers_see_unproven_registrations_apart(app):
     assert "1</span> inscriptions au total" in page
     assert "1</span> en attente de vérification de l’adresse" in page
     assert "new@example.org" not in page
+
+
+def test_a_walk_in_proves_the_address_typed_at_the_door_through_the_form(app):
+    """Nothing goes to an address an organiser typed at the door, until its owner proves it through the
+    registration form: then the walk-in's own registration gets its link (no second registration)."""
+    add_organiser(app)
+    organiser = app.test_client()
+    login(organiser)
+    token = csrf_token(organiser.get("/organisateurs/pointage/sur-place").text)
+    walk_in = {"first_name": "Paul", "last_name": "Passant", "organisation": "Mairie", "email": "paul@example.org"}
+    added = organiser.post("/organisateurs/pointage/sur-place", data={"csrf_token": token, **walk_in})
+    assert added.status_code == 303
+    assert kinds(app, "paul@example.org") == []
+
+    visitor = app.test_client()
+    assert register(visitor, email="paul@example.org", first_name="Intrus").status_code == 200
+    assert kinds(app, "paul@example.org") == ["proof"]  # the neutral link, never the registration's data
+    path = proof_path(app, "paul@example.org")
+    page = visitor.get(path)
+    assert visitor.post(path, data={"csrf_token": csrf_token(page.text)}).status_code == 200  # "check your inbox"
+    with app.app_context():
+        [paul] = db.session.scalars(select(Registration)).all()
+        assert paul.walk_in and paul.address_proven_at is not None
+        assert (paul.first_name, paul.checked_in_at is not None) == ("Paul", True)  # the door's record, unchanged
+    assert kinds(app, "paul@example.org") == ["proof", "confirmation"]
+    [confirmation] = [r for r in outbox_rows(app) if r.dedupe_key.startswith("confirmation:")]
+    assert "/inscription/gerer/" in confirmation.body_text and "Intrus" not in confirmation.body_text

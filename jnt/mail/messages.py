@@ -46,9 +46,9 @@ def _queue(
 ) -> None:
     """Render both bodies of `kind` and put them, with the calendar file, in the outbox.
 
-    Never for a walk-in: nobody has proven that their address (if they gave one) is theirs.
+    Never to a walk-in's address they have not proven themselves (an organiser typed it at the door).
     """
-    if registration.walk_in:
+    if not registration.email_proven:
         return
     cfg = current_app.config
     if registration.status == CANCELLED or not link:

@@ -14,8 +14,8 @@ from . import messages, outbox
 def queue_reminders() -> int:
     """Queue a reminder for everyone not reminded yet; each one claimed by a conditional UPDATE."""
     queued = 0
-    # Walk-ins get nothing (their address, if any, is unproven); cancelled people neither.
-    due = (Registration.reminder_sent_at.is_(None), Registration.walk_in.is_(False), Registration.status != CANCELLED)
+    # Nothing to an unproven walk-in's address, nor to cancelled people.
+    due = (Registration.reminder_sent_at.is_(None), Registration.email_proven, Registration.status != CANCELLED)
     pending = list(db.session.scalars(select(Registration.id).where(*due)))
     for registration_id in pending:
         with write():

@@ -13,9 +13,9 @@ from ..models import CANCELLED, CONFIRMED, IN_PERSON, REMOTE, WAITING, Registrat
 
 
 def registered() -> ColumnElement[bool]:
-    """Registrations a message may reach: live ones (not cancelled), never a walk-in (nobody proved the
-    address typed at the door). Forms whose address is not proven yet are not registrations at all."""
-    return and_(Registration.walk_in.is_(False), Registration.status != CANCELLED)
+    """Registrations a message may reach: live ones (not cancelled), with a proven address (never a walk-in's
+    typed at the door, until they prove it). Forms whose address is not proven yet are not registrations."""
+    return and_(Registration.email_proven, Registration.status != CANCELLED)
 
 
 def attended() -> ColumnElement[bool]:

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from .. import arrivals
 from ..database import write
-from ..models import Registration, Role, db
+from ..models import CANCELLED, Registration, Role, db
 from ..typography import french
 from . import audit
 from .auth import requires
@@ -35,7 +35,8 @@ def add():
         return _form_page(form, french("Le formulaire contient des erreurs : corrigez les champs signalés."))
     data = form.data
     with write():
-        taken = data["email"] and db.session.scalar(select(Registration.id).filter_by(email=data["email"]))
+        live = (Registration.email == data["email"], Registration.status != CANCELLED)
+        taken = data["email"] and db.session.scalar(select(Registration.id).where(*live))
         person = None
         if not taken:
             person = arrivals.add_walk_in(
