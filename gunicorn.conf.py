@@ -4,9 +4,11 @@ Environment: JNT_BIND (e.g. unix:/run/jnt/jnt.sock, or 127.0.0.1:8000) or PORT, 
 """
 
 import gc
+import logging
 import multiprocessing
 import os
 import re
+import sys
 
 from gunicorn import systemd
 from gunicorn.glogging import Logger
@@ -108,3 +110,22 @@ def when_ready(server):
             ops.warm(app)
     gc.freeze()
     systemd.sd_notify(f"MAINPID={os.getpid()}", server.log)
+
+
+def worker_exit(server, worker):
+    """A worker that ends normally (recycled after max_requests, or stopped) leaves without the interpreter's teardown.
+
+    That teardown drops a reference to every object the worker shares with the master, which
+    writes to (and so copies) each memory page holding one: a recycled worker paid for the whole
+    app again on its way out. What must not be lost is flushed first (the logs); the database
+    needs nothing more than a killed worker does (connections close with the process, a claimed
+    e-mail is retried after its lease). A worker failing to boot keeps the normal exit and its
+    exit code, which the master reads.
+    """
+    exiting = sys.exc_info()[1]
+    if not isinstance(exiting, SystemExit) or exiting.code not in (0, None):
+        return
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(0)

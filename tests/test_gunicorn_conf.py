@@ -249,3 +249,38 @@ def test_script_name_header_from_the_proxy_address_is_not_believed(make_app):
     assert status.startswith("308") and headers["Location"].endswith("/organisateurs/")  # was a 500
     status, _ = through_gunicorn(app, cfg, "/piege/forum", {"SCRIPT_NAME": "/piege"})
     assert status.startswith("404")  # the path is the request's own, not a prefix a header declares
+
+
+def _exiting_with(code, monkeypatch) -> list[int]:
+    """Run the shipped worker_exit as gunicorn does (in the `finally` of a worker's sys.exit); the os._exit calls."""
+    worker_exit = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["worker_exit"]
+    calls = []
+    monkeypatch.setattr(os, "_exit", calls.append)
+    with pytest.raises(SystemExit):
+        try:
+            sys.exit(code)
+        finally:
+            worker_exit(None, None)
+    return calls
+
+
+def test_a_worker_ending_normally_skips_the_interpreter_teardown(monkeypatch):
+    """Recycling would otherwise write to every page the worker shares with the master (benchmarks/results.md)."""
+    assert _exiting_with(0, monkeypatch) == [0]
+
+
+@pytest.mark.parametrize("code", [3, 4, -1])  # boot error, app load error, crash: the master reads the code
+def test_a_worker_failing_keeps_its_exit_code(code, monkeypatch):
+    assert _exiting_with(code, monkeypatch) == []
+
+
+@pytest.mark.slow
+def test_recycled_workers_lose_no_request_nor_log_line(tmp_path):
+    """Workers recycled every 3 requests (worker_exit's os._exit): every request answered, every line logged."""
+    recycling = ("--max-requests", "3", "--max-requests-jitter", "0")
+    with Gunicorn(tmp_path / "instance", {}, workers=1, extra_args=recycling) as server:
+        statuses = [requests.get(server.url + "/mentions-legales", timeout=30).status_code for _ in range(10)]
+    assert statuses == [200] * 10
+    log = server.logs()
+    assert log.count('"GET /mentions-legales HTTP/1.1" 200') >= 10
+    assert log.count("Autorestarting worker") >= 3 and "Traceback" not in log

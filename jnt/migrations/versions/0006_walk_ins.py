@@ -1,13 +1,13 @@
 """walk-ins at check-in (no e-mail needed) and check-ins beyond the seats, counted apart
 
-Revision ID: 0009
+Revision ID: 0006
 Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None

@@ -1,14 +1,14 @@
 """organisers' messages to registrants, queued per recipient in the outbox
 
-Revision ID: 0008
-Revises: 0009
+Revision ID: 0007
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0009"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

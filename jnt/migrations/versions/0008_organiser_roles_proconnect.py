@@ -1,14 +1,14 @@
 """organiser roles, ProConnect accounts (no password, bound to the provider's sub)
 
-Revision ID: 0007
-Revises: 0008
+Revision ID: 0008
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0008"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
