@@ -32,7 +32,7 @@ test: $(VENV)/.test-deps
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-# Ruff, then the tests not marked slow: no gunicorn, no browser, no W3C checker (about a minute).
+# Ruff, then the tests not marked slow: no gunicorn, no browser, no W3C checker (about two minutes).
 check: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

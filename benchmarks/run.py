@@ -349,8 +349,9 @@ def markdown(r: dict) -> str:
         "près. Les autres pages HTML, peu demandées, sont compressées à chaque réponse, pour que le site ne "
         "dépende pas de la configuration du mandataire.",
         f"- Recyclage des workers (`max_requests`) gardé : {t['recycling_vs_none']:.0%} du débit sans recyclage "
-        f"({t['recycling_vs_none_cpu']:.0%} à CPU égal), l'application étant préchargée, ses gabarits compilés "
-        "et ses objets gelés dans le maître avant les workers (`when_ready`, `gunicorn.conf.py`).",
+        f"({t['recycling_vs_none_cpu']:.0%} à CPU égal), l'application étant préchargée, ses gabarits compilés, "
+        "la page de l'événement rendue et ses objets gelés dans le maître avant les workers (`when_ready`), "
+        "et un worker recyclé sortant sans le démontage de l'interpréteur (`worker_exit`, `gunicorn.conf.py`).",
         "",
     ]
     if r.get("lighthouse"):

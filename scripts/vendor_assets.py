@@ -3,7 +3,8 @@
 
 Usage: python scripts/vendor_assets.py   (needs npm; writes only jnt/static/vendor/ and jnt/fonts/)
 
-Only the DSFR parts the pages use are kept: the core, the listed components
+Only the DSFR parts the pages use are kept (the organisers' login page alone loads the
+connect component, for the ProConnect button): the core, the listed components
 concatenated into one stylesheet (one request instead of twenty), the icons
 those rules reference (inlined in the stylesheet as data: URIs: 27 small SVGs,
 7 KB, would otherwise cost a request each), the Marianne fonts (woff2 only:
@@ -62,6 +63,9 @@ DSFR_COMPONENTS = [
     "pagination",
     "tag",
 ]
+# Loaded by the organisers' login page only, outside the public stylesheet: the connect button,
+# whose ProConnect variant (fr-connect--pro) is the "S'identifier avec ProConnect" button.
+DSFR_ORGANISER_COMPONENTS = ["connect"]
 FAVICONS = ["favicon.svg", "favicon.ico", "apple-touch-icon.png"]
 # Characters kept in the fonts: Latin-1, French ligatures and Ÿ, typographic punctuation and
 # spaces (’ « » … – — and the narrow no-break space), €, ™ and the arrows. Others fall back.
@@ -118,6 +122,8 @@ def build_dsfr(pkg: Path) -> None:
     css = re.sub(r"@font-face\{[^}]*font-family:Spectral[^}]*\}", "", css)
     css = re.sub(r"url\((icons/[^)]+\.svg)\)", lambda m: inline_svg(dist / m.group(1)), css)
     (out / "dsfr.min.css").write_text(css, encoding="utf-8")
+    for name in DSFR_ORGANISER_COMPONENTS:  # self-contained (their images are data: URIs already)
+        shutil.copyfile(dist / "component" / name / f"{name}.min.css", out / f"{name}.min.css")
     for ref in sorted(set(re.findall(r"url\((fonts/[^)]+)\)", css))):
         (out / ref).parent.mkdir(parents=True, exist_ok=True)
         subset_font(dist / ref, out / ref)
@@ -179,6 +185,7 @@ def main() -> None:
         build_pdf_fonts(roots["@gouvfr/dsfr"], roots["dejavu-fonts-ttf"])
     lines = [f"{n}@{v} {i}" for n, (v, i) in PACKAGES.items()]
     lines.append("dsfr components: " + " ".join(DSFR_COMPONENTS))
+    lines.append("dsfr components, organisers' login page only: " + " ".join(DSFR_ORGANISER_COMPONENTS))
     (VENDOR / "VERSIONS.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"vendored into {VENDOR.relative_to(ROOT)} and {PDF_FONTS.relative_to(ROOT)}")
 
