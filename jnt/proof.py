@@ -117,8 +117,9 @@ def confirm(token: str) -> Outcome:
                 messages.confirmation(existing, None)
                 return Outcome(Proof.ALREADY, address=address)
             if existing is not None:
-                # Proving an address changes nothing in its registration (no squatting): its link goes instead.
-                messages.resend_link(existing)
+                # Proving an address changes nothing in its registration (no squatting): its link goes instead,
+                # whatever the per-address limit (the proof e-mail just sent counts there; this is its owner).
+                messages.resend_link(existing, limited=False)
                 return Outcome(Proof.ALREADY, address=address)
             key = random_token()
             registration = booking.store({**values, "browser_key_hash": hash_token(key)})

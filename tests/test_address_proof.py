@@ -177,6 +177,8 @@ def test_proving_a_registered_address_changes_nothing_in_its_registration(app):
         [ann] = db.session.scalars(select(Registration)).all()
         assert (ann.first_name, ann.organisation) == ("Ann", "Commune de Lyon")
     assert count(app, PendingRegistration) == 0
+    # The page said an e-mail left: the management link did, though the proof e-mail left a minute ago.
+    assert kinds(app, "ann@example.org")[-1] == "link"
 
 
 def test_the_link_expires_after_the_hours_and_never_past_the_deadline(make_app):

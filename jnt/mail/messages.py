@@ -181,9 +181,13 @@ def handover_confirmation(registration: Registration, position: int | None) -> N
     _queue("confirmation", f"confirmation:{registration.id}:{n}", registration, subject, position=position)
 
 
-def resend_link(registration: Registration) -> bool:
-    """One more management link for a registered address; False if the form already replied to it just now."""
-    if recently_replied(registration.email):
+def resend_link(registration: Registration, limited: bool = True) -> bool:
+    """One more management link for a registered address; False if the form already replied to it just now.
+
+    `limited=False` when the request comes from a link opened in that mailbox (the address's owner,
+    who cannot flood themselves): the proof e-mail that just left must not hold the link back.
+    """
+    if limited and recently_replied(registration.email):
         return False
     title = current_app.extensions["jnt_event"].title
     key = f"link:{registration.id}:{_count(registration, 'link') + 1}"
