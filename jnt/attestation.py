@@ -5,6 +5,8 @@ PDF from their management page: checked in at the entrance by the organisers, or
 attendee, the first press of "Rejoindre la visioconférence" on that page (visio.py).
 """
 
+import functools
+
 from flask import Response, current_app
 
 from . import attestation_pdf, clock
@@ -95,9 +97,15 @@ def details(registration: Registration) -> attestation_pdf.Details:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _rendered(what: attestation_pdf.Details) -> bytes:
+    """A PDF made once per worker for what it says: the management page states its size, the link downloads it."""
+    return attestation_pdf.render(what)
+
+
 def pdf(registration: Registration) -> bytes:
     """The PDF itself (call only when `refusal` is None)."""
-    return attestation_pdf.render(details(registration))
+    return _rendered(details(registration))
 
 
 def offer(registration: Registration) -> dict | None:

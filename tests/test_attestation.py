@@ -210,3 +210,18 @@ def test_pages_are_valid_html(journey, tmp_path):
 def test_privacy_notice_names_the_attestation_among_the_purposes(client):
     text = client.get("/donnees-personnelles").text
     assert "délivrer une attestation de présence aux personnes dont la présence a été enregistrée" in text
+
+
+def test_the_page_and_the_download_make_the_pdf_once(journey, monkeypatch):
+    """The management page states the file's size: showing it, then downloading, renders one PDF, not two."""
+    from jnt import attestation, attestation_pdf
+
+    attestation._rendered.cache_clear()
+    made = []
+    real = attestation_pdf.render
+    monkeypatch.setattr(attestation_pdf, "render", lambda what: made.append(what) or real(what))
+    app, client = journey(END)
+    for _ in range(2):
+        assert "PDF –" in client.get(app.paths[HERE["email"]]).text
+    assert client.get(app.paths[HERE["email"]] + "/attestation.pdf").status_code == 200
+    assert len(made) == 1
