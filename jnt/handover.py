@@ -18,8 +18,8 @@ from .database import write
 from .forms import AcceptForm, HandoverForm
 from .mail import messages
 from .models import CANCELLED, Handover, Registration, db
-from .my_registration import DETAILS, REFERRER_POLICY, TOKEN, _find, _refuse_when_closed
-from .registration import REGISTRATION_KEY, _private
+from .my_registration import DETAILS, REFERRER_POLICY, TOKEN, refused_when_closed, registration_for
+from .registration import REGISTRATION_KEY, private_page
 from .tokens import hash_token, random_token, revoke_all
 from .typography import french
 
@@ -45,8 +45,8 @@ def offer(token: str):
         flash(french(f"Adresse de votre collègue : {form.email.errors[0]}"), "error")
         return redirect(url_for("manage.show", token=token), 303)
     with write():
-        registration = _find(token)
-        if (refused := _refuse_when_closed()) is not None:
+        registration = registration_for(token)
+        if (refused := refused_when_closed()) is not None:
             return refused
         address = form.email.data
         if address == registration.email:
@@ -95,7 +95,7 @@ LINK = "<string(minlength=32, maxlength=64):token>"
 
 
 def _gone():
-    return _private(make_response(errors.render_error(404, *GONE)))
+    return private_page(make_response(errors.render_error(404, *GONE)))
 
 
 @bp.route(f"/ceder/{LINK}", methods=["GET", "POST"])
@@ -121,7 +121,7 @@ def accept_page(token: str):
         referrer_policy=REFERRER_POLICY,
         is_open=clock.changes_open(),
     )
-    return _private(make_response(page, 422 if form.errors else 200))
+    return private_page(make_response(page, 422 if form.errors else 200))
 
 
 def _accept(token: str, form: AcceptForm):
@@ -132,7 +132,7 @@ def _accept(token: str, form: AcceptForm):
             handover = _offer(token)
             if handover is None:
                 return _gone()
-            if (refused := _refuse_when_closed()) is not None:
+            if (refused := refused_when_closed()) is not None:
                 return refused
             registration = _live(handover)
             messages.handed_over(registration)  # while the row still names the former holder
@@ -147,7 +147,7 @@ def _accept(token: str, form: AcceptForm):
             messages.handover_confirmation(registration, waiting_list.position(registration))
     except IntegrityError:
         # The colleague's address is registered already: nothing moves.
-        return _private(make_response(errors.render_error(409, *ALREADY)))
+        return private_page(make_response(errors.render_error(409, *ALREADY)))
     session[REGISTRATION_KEY] = key
     return redirect(url_for("registration.confirmation"), 303)
 

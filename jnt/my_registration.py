@@ -67,7 +67,7 @@ def in_person_closed_text() -> str:
 DETAILS = ("first_name", "last_name", "organisation", "structure_type", "job_title", "accessibility_needs")
 
 
-def _find(token: str) -> Registration:
+def registration_for(token: str) -> Registration:
     """The registration of this token, or the ordinary 404."""
     registration = registration_of(token)
     if registration is None:
@@ -90,7 +90,7 @@ def _page(template: str, registration: Registration, **context):
     )
 
 
-def _refuse_when_closed(target: str | None = None):
+def refused_when_closed(target: str | None = None):
     """After their deadline, changes are refused (checked inside the write transaction).
 
     Switching to remote and cancelling follow the changes deadline; switching to in person also
@@ -106,7 +106,7 @@ def _refuse_when_closed(target: str | None = None):
 @bp.get(f"/gerer/{TOKEN}")
 def show(token: str):
     """The registration as recorded, with what can still be changed."""
-    registration = _find(token)
+    registration = registration_for(token)
     target = IN_PERSON if registration.mode == REMOTE else REMOTE
     can_join = visio.can_join(registration)
     response = make_response(
@@ -134,7 +134,7 @@ def join(token: str):
     if not JoinForm().validate():
         abort(400)
     with write():
-        registration = _find(token)
+        registration = registration_for(token)
         if not visio.can_join(registration):
             return errors.render_error(403, "Visioconférence non disponible", JOIN_CLOSED)
         visio.record_join(registration)
@@ -144,13 +144,13 @@ def join(token: str):
 @bp.get(f"/gerer/{TOKEN}/{calendar.FILENAME}")
 def calendar_file(token: str):
     """The attendee's calendar file: for a remote attendee, with the video link when there is one."""
-    return calendar.download(remote=_find(token).mode == REMOTE)
+    return calendar.download(remote=registration_for(token).mode == REMOTE)
 
 
 @bp.get(f"/gerer/{TOKEN}/{attestation.FILENAME}")
 def attestation_file(token: str):
     """The attestation de présence (PDF), from the end of the day, for people whose presence was recorded."""
-    registration = _find(token)
+    registration = registration_for(token)
     if (reason := attestation.refusal(registration)) is not None:
         return _page("manage/attestation_refused.html", registration, reason=reason, token=token), 403
     return attestation.download(registration)
@@ -163,8 +163,8 @@ def switch(token: str):
     if not form.validate():
         abort(400)
     with write():
-        registration = _find(token)
-        if (refused := _refuse_when_closed(form.mode.data)) is not None:
+        registration = registration_for(token)
+        if (refused := refused_when_closed(form.mode.data)) is not None:
             return refused
         if form.mode.data == registration.mode:  # already so (a form sent twice): nothing to change
             return redirect(url_for(".show", token=token), 303)
@@ -188,14 +188,14 @@ def switch(token: str):
 @bp.route(f"/gerer/{TOKEN}/modifier", methods=["GET", "POST"])
 def edit(token: str):
     """Correct one's details (name, organisation, structure type, function, needs); the address and seat stay."""
-    registration = _find(token)
+    registration = registration_for(token)
     form = DetailsForm(obj=registration)
     if request.method == "GET" or not form.validate():
         status = 200 if request.method == "GET" else 422
         return _page("manage/edit.html", registration, form=form, token=token), status
     with write():
-        registration = _find(token)
-        if (refused := _refuse_when_closed()) is not None:
+        registration = registration_for(token)
+        if (refused := refused_when_closed()) is not None:
             return refused
         for name in DETAILS:
             setattr(registration, name, form[name].data or "")
@@ -206,7 +206,7 @@ def edit(token: str):
 @bp.get(f"/gerer/{TOKEN}/annuler")
 def confirm_cancel(token: str):
     """Ask before cancelling: following this link changes nothing."""
-    return _page("manage/cancel.html", _find(token), form=CancelForm(), token=token)
+    return _page("manage/cancel.html", registration_for(token), form=CancelForm(), token=token)
 
 
 @bp.post(f"/gerer/{TOKEN}/annuler")
@@ -215,8 +215,8 @@ def cancel(token: str):
     if not CancelForm().validate():
         abort(400)
     with write():
-        registration = _find(token)
-        if (refused := _refuse_when_closed()) is not None:
+        registration = registration_for(token)
+        if (refused := refused_when_closed()) is not None:
             return refused
         waiting_list.cancel(registration)
         messages.cancellation(registration, by_organiser=False)

@@ -151,7 +151,7 @@ def _send_link(email: str) -> None:
             messages.resend_link(registration)  # nothing to an unproven walk-in's address (messages._queue)
 
 
-def _private(response):
+def private_page(response):
     """A page whose address holds a token: the origin only as referrer, never indexed nor stored."""
     response.headers["Referrer-Policy"] = REFERRER_POLICY
     response.headers["X-Robots-Tag"] = "noindex"
@@ -173,9 +173,9 @@ def proof_page(token: str):
     """What will be recorded, and one button: opening the link (a mail scanner too) confirms nothing."""
     waiting = proof.pending(token)
     if waiting is None:
-        return _private(make_response(errors.render_error(404, *GONE)))
+        return private_page(make_response(errors.render_error(404, *GONE)))
     if not clock.registration_open():
-        return _private(make_response(_closed(200)))
+        return private_page(make_response(_closed(200)))
     page = render_template(
         "registration/proof.html",
         pending=waiting,
@@ -184,7 +184,7 @@ def proof_page(token: str):
         seats=seats.status(),
         referrer_policy=REFERRER_POLICY,
     )
-    return _private(make_response(page))
+    return private_page(make_response(page))
 
 
 @bp.post(f"/confirmer/{PROOF_TOKEN}")
@@ -194,13 +194,13 @@ def prove(token: str):
         abort(400)
     outcome = proof.confirm(token)
     if outcome.result is proof.Proof.GONE:
-        return _private(make_response(errors.render_error(404, *GONE)))
+        return private_page(make_response(errors.render_error(404, *GONE)))
     if outcome.result is proof.Proof.CLOSED:
-        return _private(make_response(_closed()))
+        return private_page(make_response(_closed()))
     if outcome.result is proof.Proof.ALREADY:
-        return _private(_check_inbox(outcome.address))
+        return private_page(_check_inbox(outcome.address))
     session[REGISTRATION_KEY] = outcome.browser_key
-    return _private(redirect(url_for(".confirmation"), 303))
+    return private_page(redirect(url_for(".confirmation"), 303))
 
 
 @bp.get("/confirmation")
