@@ -7,6 +7,7 @@ import pytest
 from mailtools import manage_path, outbox_rows, register
 from sqlalchemy import func, select, update
 from support import csrf_token
+from typography_check import faults, visible_text
 
 from jnt.models import (
     CONFIRMED,
@@ -130,3 +131,24 @@ def test_a_holder_cannot_use_the_offer_to_mail_many_addresses(app, holder):
     assert len(offers) == 3
     page = holder.get(manage_path(app, "ann@example.org")).text
     assert "déjà proposée à 3 adresses" in page
+
+
+def test_handover_pages_and_e_mails_follow_french_typography(app, holder):
+    """The colleague's page, and every e-mail the handover sends (offer, handed over, the colleague's confirmation)."""
+
+    def check(what: str, text: str) -> list[str]:
+        return [f"{what} — {fault}" for fault in faults(text)]
+
+    offer(app, holder)
+    path = offer_path(app)
+    colleague = app.test_client()
+    page = colleague.get(path)
+    found = check("page de la place proposée", visible_text(page.text))
+    colleague.post(path, data={**COLLEAGUE, "csrf_token": csrf_token(page.text)})
+    rows = outbox_rows(app)
+    assert {r.dedupe_key.split(":")[0] for r in rows} >= {"handover-offer", "handed-over", "confirmation"}
+    for row in rows:
+        found += check(f"e-mail {row.dedupe_key} (objet)", row.subject)
+        found += check(f"e-mail {row.dedupe_key} (texte)", row.body_text)
+        found += check(f"e-mail {row.dedupe_key} (HTML)", visible_text(row.body_html))
+    assert found == [], "\n".join(found)
