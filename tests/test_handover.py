@@ -57,7 +57,8 @@ def test_offering_changes_nothing_and_sends_a_neutral_e_mail(app, holder):
     assert response.status_code == 303
     assert "Un e-mail vient de partir à louis@example.org" in holder.get(response.headers["Location"]).text
     [row] = [r for r in outbox_rows(app) if r.recipient == "louis@example.org"]
-    assert "Ann" not in row.body_text and "Martin" not in row.body_text and "Commune de Lyon" not in row.body_text
+    text = re.sub(r"https?://\S+", "", row.body_text)  # the link's random token may spell "Ann" by chance
+    assert "Ann" not in text and "Martin" not in text and "Commune de Lyon" not in text
     assert row.registration_id is None
     with app.app_context():
         assert db.session.scalar(select(Registration.email)) == "ann@example.org"
