@@ -19,12 +19,15 @@ FOCUS_WAIT = 60_000
 @pytest.fixture
 def checkin(tmp_path, make_app, browser):
     """The check-in page on a phone, logged in, three people expected."""
-    app = make_app(IN_PERSON_CAPACITY=3)
+    yield from checkin_page(tmp_path, make_app, browser, capacity=3, names=["Durand", "Martin", "Petit"])
+
+
+def checkin_page(tmp_path, make_app, browser, capacity: int, names: list[str]):
+    """The check-in page on a phone, logged in, with people registered in this order (Alice <name>)."""
+    app = make_app(IN_PERSON_CAPACITY=capacity)
     add_organiser(app)
-    ids = [
-        register(app, n=n, first_name="Alice", last_name=name) for n, name in enumerate(["Durand", "Martin", "Petit"])
-    ]
-    settings = {"IN_PERSON_CAPACITY": 3, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+    ids = [register(app, n=n, first_name="Alice", last_name=name) for n, name in enumerate(names)]
+    settings = {"IN_PERSON_CAPACITY": capacity, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
     with Gunicorn(tmp_path, settings, workers=1) as server:
         context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         page = context.new_page()
@@ -175,18 +178,7 @@ def test_organisers_area_has_a_menu_skip_link_and_marks_the_current_page(checkin
 @pytest.fixture
 def door(tmp_path, make_app, browser):
     """The check-in page on a phone, logged in; the one seat taken, one person waiting."""
-    app = make_app(IN_PERSON_CAPACITY=1)
-    add_organiser(app)
-    ids = [register(app, n=n, first_name="Alice", last_name=name) for n, name in enumerate(["Durand", "Martin"])]
-    settings = {"IN_PERSON_CAPACITY": 1, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
-    with Gunicorn(tmp_path, settings, workers=1) as server:
-        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-        page = context.new_page()
-        log_in_browser(page, server.url, "/organisateurs/pointage")
-        expect(page.locator("h1")).to_have_text("Pointage des présents")
-        page.app = app
-        yield page, ids
-        context.close()
+    yield from checkin_page(tmp_path, make_app, browser, capacity=1, names=["Durand", "Martin"])
 
 
 def test_override_with_the_keyboard_keeps_focus_and_announces(door):
