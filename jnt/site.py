@@ -153,15 +153,26 @@ def json_ld(event, status: seats.SeatStatus) -> dict:
     }
 
 
+def _deadline_texts(event) -> dict:
+    """The deadlines in French, formatted once per edition (every template render asks for them)."""
+    made = current_app.extensions.get("jnt_deadline_texts")
+    if made is None or made[0] is not event:
+        texts = {
+            "deadline_text": formatting.deadline_fr(event.deadlines.in_person),
+            "remote_deadline_text": formatting.deadline_fr(event.deadlines.remote),
+            "changes_deadline_text": formatting.deadline_fr(event.deadlines.changes),
+        }
+        made = current_app.extensions["jnt_deadline_texts"] = (event, texts)
+    return made[1]
+
+
 def _globals() -> dict:
     """Values every template may use."""
     event = current_app.extensions["jnt_event"]
     return {
         "event": event,
         "preview_now": current_app.config["PREVIEW_NOW"],
-        "deadline_text": formatting.deadline_fr(event.deadlines.in_person),
-        "remote_deadline_text": formatting.deadline_fr(event.deadlines.remote),
-        "changes_deadline_text": formatting.deadline_fr(event.deadlines.changes),
+        **_deadline_texts(event),
         "registration_open": clock.registration_open,
         "in_person_open": clock.in_person_open,
         "changes_open": clock.changes_open,
